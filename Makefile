@@ -1,0 +1,57 @@
+# CivicLedger: `make demo` and `make test` are all a fresh clone needs (Python 3.11, Node 20, npm).
+# Everything is installed inside the project: .venv/, node_modules/, .solcx/ (compiler) and
+# .brownie-home/ (Brownie's data folder, holding this project's network-config.yaml).
+
+SOLC_VERSION := $(shell sed -n 's/^ *version: *\([0-9.]*\).*/\1/p' brownie-config.yaml | head -1)
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+ROOT := $(CURDIR)
+
+# Brownie and the civic CLI run with a project-local HOME (Brownie keeps its data folder in
+# ~/.brownie) and find the compiler and Ganache inside the project.
+RUN := HOME=$(ROOT)/.brownie-home SOLCX_BINARY_PATH=$(ROOT)/.solcx \
+	PATH=$(ROOT)/$(VENV)/bin:$(ROOT)/node_modules/.bin:$$PATH
+
+STAMP_PY := $(VENV)/.installed
+STAMP_NODE := node_modules/.installed
+SOLC := .solcx/solc-v$(SOLC_VERSION)
+NETWORKS := .brownie-home/.brownie/network-config.yaml
+
+.PHONY: install compile test demo bench lint clean
+
+install: $(STAMP_PY) $(STAMP_NODE) $(SOLC) $(NETWORKS)
+
+$(STAMP_PY): pyproject.toml
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+$(STAMP_NODE): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(SOLC): $(STAMP_NODE) tools/setup-solc.sh brownie-config.yaml
+	bash tools/setup-solc.sh $(SOLC_VERSION)
+
+$(NETWORKS): network-config.yaml
+	mkdir -p $(dir $@)
+	cp network-config.yaml $@
+
+compile: install
+	$(RUN) brownie compile
+
+test: compile
+	$(RUN) brownie test tests/
+
+demo: compile
+	$(RUN) civic demo
+
+bench: compile
+	$(RUN) civic bench --output bench/results.json
+
+lint: install
+	$(VENV)/bin/ruff check src tests scripts
+	$(VENV)/bin/black --check src tests scripts
+
+clean:
+	rm -rf build reports .brownie-home .solcx $(VENV) node_modules .pytest_cache .hypothesis

@@ -1,0 +1,35 @@
+"""The `civic` command line: parses and prints; the package does the work."""
+
+from __future__ import annotations
+
+import click
+
+from civicledger.errors import CivicError
+
+
+class _Group(click.Group):
+    """Turns the package's own errors into one line and a non-zero exit, never a traceback."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except CivicError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Group)
+@click.version_option(package_name="civicledger")
+def main() -> None:
+    """CivicLedger: land titles, earmarked benefit tokens and their settlement, on Ethereum."""
+
+
+@main.command()
+def demo() -> None:
+    """Tell the whole story on a throwaway local Ganache chain."""
+    from civicledger import demo as story
+
+    story.run(click.echo)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""A throwaway local Ganache for `civic demo` and `civic bench`: started, used, stopped."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from web3 import Web3
+
+from civicledger import artifacts
+from civicledger.errors import ConfigError
+
+# The public test mnemonic (also in network-config.yaml): its keys are known to everyone, so
+# these accounts exist only for local chains.
+DEV_MNEMONIC = "test test test test test test test test test test test junk"
+GANACHE_CHAIN_ID = 1337
+
+Account.enable_unaudited_hdwallet_features()
+
+
+def dev_account(index: int) -> LocalAccount:
+    """The `index`-th account of the dev mnemonic (the same as Brownie's accounts[index])."""
+    return Account.from_mnemonic(DEV_MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}")
+
+
+@dataclass
+class DevChain:
+    w3: Web3
+    accounts: list[LocalAccount]
+    client_version: str
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _ganache_command() -> str:
+    local = artifacts.project_root() / "node_modules" / ".bin" / "ganache"
+    if local.exists():
+        return str(local)
+    found = shutil.which("ganache")
+    if not found:
+        raise ConfigError("Ganache is not installed: run `make install`")
+    return found
+
+
+@contextlib.contextmanager
+def ganache(accounts: int = 10, chain_id: int = GANACHE_CHAIN_ID) -> Iterator[DevChain]:
+    """Run a fresh Ganache (shanghai) on a free port for the duration of the block."""
+    port = _free_port()
+    cmd = [
+        _ganache_command(),
+        "--server.host=127.0.0.1",
+        f"--server.port={port}",
+        f"--chain.chainId={chain_id}",
+        "--chain.hardfork=shanghai",
+        "--miner.blockGasLimit=30000000",
+        f"--wallet.totalAccounts={accounts}",
+        f"--wallet.mnemonic={DEV_MNEMONIC}",
+        "--logging.quiet",
+    ]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        w3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{port}", request_kwargs={"timeout": 120}))
+        deadline = time.monotonic() + 30
+        while not _connected(w3):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+                raise ConfigError(f"Ganache did not start on port {port}: {err.strip()[:200]}")
+            time.sleep(0.1)
+        yield DevChain(
+            w3=w3,
+            accounts=[dev_account(i) for i in range(accounts)],
+            client_version=w3.client_version,
+        )
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _connected(w3: Web3) -> bool:
+    try:
+        return w3.is_connected()
+    except Exception:  # noqa: BLE001 - any failure means "not yet"
+        return False

@@ -1,0 +1,65 @@
+"""Deployments are data: one JSON manifest per chain id under deployments/.
+
+A manifest records, for each contract, its address, deployment transaction, block, constructor
+arguments and compiler settings, so that an auditor can rebuild the bytecode and compare, and a
+re-run of a deployment can skip what is already on chain.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from civicledger import artifacts
+
+
+@dataclass
+class Manifest:
+    chain_id: int
+    path: Path
+    contracts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, chain_id: int, folder: Path | None = None) -> Manifest:
+        folder = folder or artifacts.project_root() / "deployments"
+        path = folder / f"{chain_id}.json"
+        if not path.exists():
+            return cls(chain_id=chain_id, path=path)
+        data = json.loads(path.read_text())
+        return cls(
+            chain_id=chain_id,
+            path=path,
+            contracts=data.get("contracts", {}),
+            settings=data.get("settings", {}),
+        )
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        data = {"chainId": self.chain_id, "settings": self.settings, "contracts": self.contracts}
+        self.path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+    def address(self, name: str) -> str | None:
+        entry = self.contracts.get(name)
+        return entry["address"] if entry else None
+
+    def record(self, name: str, address: str, tx_hash: str, block: int, args: list[Any]) -> None:
+        art = artifacts.load(name)
+        self.contracts[name] = {
+            "address": address,
+            "transactionHash": tx_hash,
+            "block": block,
+            "constructorArguments": [_jsonable(a) for a in args],
+            "sourcePath": art.source_path,
+            "compiler": art.compiler,
+        }
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value

@@ -1,0 +1,115 @@
+"""Actors, contracts and helpers shared by every test, named for the people of the story."""
+
+from __future__ import annotations
+
+import pytest
+from brownie import accounts, web3
+
+from civicledger import devchain
+
+# Actors by role: Brownie's accounts[i] on the dev mnemonic of network-config.yaml.
+ROLES = ["city", "treasurer", "registrar", "court", "lender", "alice", "bob", "pharmacy", "school"]
+
+
+@pytest.fixture(autouse=True)
+def isolation(fn_isolation):
+    """Every test starts from the chain state its module fixtures left."""
+
+
+def _actor(index: int):
+    return accounts[index]
+
+
+@pytest.fixture(scope="session")
+def city():
+    return _actor(0)
+
+
+@pytest.fixture(scope="session")
+def treasurer():
+    return _actor(1)
+
+
+@pytest.fixture(scope="session")
+def registrar():
+    return _actor(2)
+
+
+@pytest.fixture(scope="session")
+def court():
+    return _actor(3)
+
+
+@pytest.fixture(scope="session")
+def lender():
+    return _actor(4)
+
+
+@pytest.fixture(scope="session")
+def alice():
+    return _actor(5)
+
+
+@pytest.fixture(scope="session")
+def bob():
+    return _actor(6)
+
+
+@pytest.fixture(scope="session")
+def pharmacy():
+    return _actor(7)
+
+
+@pytest.fixture(scope="session")
+def school():
+    return _actor(8)
+
+
+@pytest.fixture(scope="session")
+def signer():
+    """The eth-account signer of an actor, for the package's web3.py code path."""
+
+    def _signer(actor):
+        index = list(accounts).index(actor)
+        local = devchain.dev_account(index)
+        assert local.address == actor.address
+        return local
+
+    return _signer
+
+
+@pytest.fixture(scope="session")
+def w3():
+    return web3
+
+
+@pytest.fixture(scope="module")
+def stablecoin(DevStablecoin, city):
+    return DevStablecoin.deploy(city, {"from": city})
+
+
+def _revert_arg(value) -> str:
+    """An argument as Brownie prints it inside a decoded custom error."""
+    if hasattr(value, "address"):
+        value = value.address
+    if isinstance(value, str) and value.startswith("0x") and len(value) == 42:
+        return value.lower()
+    if isinstance(value, (bytes, bytearray)):
+        return str(bytes(value))
+    if isinstance(value, bool):
+        return str(value)
+    return str(value)
+
+
+def reverts_with(error: str, *args):
+    """`brownie.reverts` for a custom error, matched by name and every argument."""
+    import brownie
+
+    if not args:
+        return brownie.reverts(error)
+    return brownie.reverts(f"{error}: " + ", ".join(_revert_arg(a) for a in args))
+
+
+@pytest.fixture(scope="session")
+def reverts():
+    return reverts_with

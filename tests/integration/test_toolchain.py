@@ -1,0 +1,33 @@
+"""The suite runs on the pinned toolchain: Ganache at shanghai, solc as brownie-config pins it."""
+
+import json
+from pathlib import Path
+
+import yaml
+from brownie import web3
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = yaml.safe_load((ROOT / "brownie-config.yaml").read_text())
+PINNED = CONFIG["compiler"]["solc"]["version"]
+
+
+def test_suite_runs_on_ganache():
+    assert web3.client_version.startswith("Ganache/v7.9.2")
+    assert web3.eth.chain_id == 1337
+
+
+def test_bytecode_was_built_by_the_pinned_compiler_for_shanghai():
+    artifact = json.loads((ROOT / "build/contracts/DevStablecoin.json").read_text())
+    assert artifact["compiler"]["version"].startswith(PINNED + "+commit.")
+    assert artifact["compiler"]["evm_version"] == "shanghai"
+    assert artifact["compiler"]["optimizer"] == CONFIG["compiler"]["solc"]["optimizer"]
+
+
+def test_every_contract_pragma_matches_the_pinned_compiler():
+    for source in [*ROOT.glob("contracts/**/*.sol"), *ROOT.glob("interfaces/*.sol")]:
+        assert f"pragma solidity {PINNED};" in source.read_text(), source
+
+
+def test_openzeppelin_is_pinned_to_5_4_0():
+    package = json.loads((ROOT / "node_modules/@openzeppelin/contracts/package.json").read_text())
+    assert package["version"] == "5.4.0"
