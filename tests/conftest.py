@@ -10,6 +10,14 @@ from civicledger import devchain
 # Actors by role: Brownie's accounts[i] on the dev mnemonic of network-config.yaml.
 ROLES = ["city", "treasurer", "registrar", "court", "lender", "alice", "bob", "pharmacy", "school"]
 
+# Stands for "any value" in `reverts(...)`: block timestamps and other facts a test cannot know.
+ANY = object()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def module_chain(module_isolation):
+    """Each test module starts from a fresh chain."""
+
 
 @pytest.fixture(autouse=True)
 def isolation(fn_isolation):
@@ -66,6 +74,22 @@ def school():
 
 
 @pytest.fixture(scope="session")
+def grocer():
+    return _actor(9)
+
+
+@pytest.fixture(scope="session")
+def carol():
+    return _actor(10)
+
+
+@pytest.fixture(scope="session")
+def pharmacy_bank():
+    """The pharmacy's payout account, apart from the till that receives tokens."""
+    return _actor(11)
+
+
+@pytest.fixture(scope="session")
 def signer():
     """The eth-account signer of an actor, for the package's web3.py code path."""
 
@@ -102,14 +126,32 @@ def _revert_arg(value) -> str:
 
 
 def reverts_with(error: str, *args):
-    """`brownie.reverts` for a custom error, matched by name and every argument."""
+    """`brownie.reverts` for a custom error, matched by name and every argument (ANY matches any
+    single argument)."""
+    import re
+
     import brownie
 
     if not args:
-        return brownie.reverts(error)
+        return brownie.reverts(f"{error}: ")
+    if any(a is ANY for a in args):
+        parts = ["[^,]+" if a is ANY else re.escape(_revert_arg(a)) for a in args]
+        return brownie.reverts(revert_pattern=f"{re.escape(error)}: " + ", ".join(parts))
     return brownie.reverts(f"{error}: " + ", ".join(_revert_arg(a) for a in args))
 
 
 @pytest.fixture(scope="session")
 def reverts():
     return reverts_with
+
+
+def plain(value):
+    """Brownie's return values and event fields as plain Python ints, strings and tuples, so that
+    they compare with expected values (Brownie's own types refuse some comparisons)."""
+    if isinstance(value, (list, tuple)):
+        return tuple(plain(v) for v in value)
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return int(value)
+    return str(value) if not isinstance(value, (bytes, bytearray)) else bytes(value)

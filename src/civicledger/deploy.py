@@ -15,6 +15,10 @@ from civicledger.errors import ConfigError, LiveChainRefused
 from civicledger.manifest import Manifest
 
 
+# Merchants may still redeem what citizens paid them for this long after a program expires.
+DEFAULT_REDEMPTION_GRACE_PERIOD = 30 * 24 * 3600
+
+
 @dataclass
 class Suite:
     """The deployed contracts of one chain, ready to call."""
@@ -22,6 +26,7 @@ class Suite:
     w3: Web3
     manifest: Manifest
     stablecoin: Contract
+    benefits: Contract
 
 
 def _deploy_once(
@@ -53,6 +58,7 @@ def deploy_suite(
     account: LocalAccount,
     *,
     stablecoin: str | None = None,
+    redemption_grace_period: int = DEFAULT_REDEMPTION_GRACE_PERIOD,
     deployments: Path | None = None,
 ) -> Suite:
     """Deploy (or pick up from the manifest) every CivicLedger contract on `w3`'s chain.
@@ -71,7 +77,10 @@ def deploy_suite(
     else:
         if not w3.eth.get_code(Web3.to_checksum_address(stablecoin)):
             raise ConfigError(f"no contract at stablecoin address {stablecoin} on chain {chain_id}")
-        token = chain.at(w3, "DevStablecoin", stablecoin)  # any ERC-20 ABI would do
-        manifest.settings["stablecoin"] = token.address
-        manifest.save()
-    return Suite(w3=w3, manifest=manifest, stablecoin=token)
+        token = chain.at(w3, "IERC20Metadata", stablecoin)
+    manifest.settings["stablecoin"] = token.address
+    manifest.save()
+    benefits = _deploy_once(
+        w3, account, manifest, "BenefitToken", account.address, token.address, redemption_grace_period
+    )
+    return Suite(w3=w3, manifest=manifest, stablecoin=token, benefits=benefits)

@@ -1,0 +1,357 @@
+"""Benefit programs: create, fund, onboard merchants, distribute, redeem, and read the figures.
+
+Every function takes the web3 `Web3`, the signer (an eth-account `LocalAccount`) and the deployed
+BenefitToken contract; contract reverts surface as `ContractError` with the custom error's name.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+from eth_account.signers.local import LocalAccount
+from eth_utils import keccak
+from web3 import Web3
+from web3.contract import Contract
+
+from civicledger import chain
+from civicledger.errors import CivicError, ContractError
+
+# Public mainnet caps one transaction at 2**24 gas (EIP-7825); batches are sized under it with
+# room for the estimate to be off.
+TX_GAS_CAP = 16_777_216
+BATCH_GAS_BUDGET = 14_000_000
+
+
+class ProgramCategory(IntEnum):
+    """What a program pays for (the seed's budget areas)."""
+
+    EDUCATION = 0
+    HEALTH = 1
+    SOCIAL_WELFARE = 2
+    PENSION = 3
+    FOOD = 4
+    TRANSPORT = 5
+    HOUSING = 6
+
+
+class MerchantCategory(IntEnum):
+    """What a merchant sells; a program allows a set of these (bits 0-31)."""
+
+    SCHOOL = 0
+    PHARMACY = 1
+    CLINIC = 2
+    GROCERY = 3
+    GYM = 4
+    TRANSPORT = 5
+    UTILITY = 6
+    BOOKSHOP = 7
+
+
+def bits(values: Iterable[int]) -> int:
+    """A bit set of categories or districts, e.g. bits([MerchantCategory.GROCERY])."""
+    mask = 0
+    for value in values:
+        mask |= 1 << int(value)
+    return mask
+
+
+def members(mask: int) -> list[int]:
+    """The categories or districts in a bit set."""
+    return [i for i in range(mask.bit_length()) if mask >> i & 1]
+
+
+ROLES = ("PROGRAM_MANAGER_ROLE", "MERCHANT_MANAGER_ROLE", "DISTRIBUTOR_ROLE", "TREASURER_ROLE", "PAUSER_ROLE")
+
+
+def role_id(name: str) -> bytes:
+    """The bytes32 id of a role, e.g. role_id("TREASURER_ROLE")."""
+    return keccak(text=name)
+
+
+@dataclass(frozen=True)
+class ProgramConfig:
+    name: str
+    category: int
+    face_value: int
+    budget: int
+    valid_from: int
+    valid_until: int
+    merchant_categories: int
+    districts: int
+    per_citizen_cap: int = 0
+    uri: str = ""
+
+    def as_tuple(self) -> tuple:
+        return (
+            self.name,
+            int(self.category),
+            self.face_value,
+            self.budget,
+            self.valid_from,
+            self.valid_until,
+            self.merchant_categories,
+            self.districts,
+            self.per_citizen_cap,
+            self.uri,
+        )
+
+
+@dataclass(frozen=True)
+class ProgramFigures:
+    """A program's terms and exact figures: tokens and settlement-token units."""
+
+    program_id: int
+    name: str
+    category: int
+    face_value: int
+    budget: int
+    valid_from: int
+    valid_until: int
+    merchant_categories: int
+    districts: int
+    per_citizen_cap: int
+    minted: int
+    redeemed: int
+    reclaimed: int
+    escrow_funded: int
+    paid_out: int
+    withdrawn: int
+    escrow_balance: int
+    outstanding_value: int
+
+    @property
+    def outstanding(self) -> int:
+        """Tokens in wallets, spent or not yet redeemed (minted − redeemed − reclaimed)."""
+        return self.minted - self.redeemed - self.reclaimed
+
+
+def grant_roles(w3: Web3, admin: LocalAccount, token: Contract, grants: dict[str, str]) -> None:
+    """Grant domain roles, e.g. {"TREASURER_ROLE": treasurer_address}; granted ones are skipped."""
+    for role, account in grants.items():
+        if not token.functions.hasRole(role_id(role), account).call():
+            chain.transact(w3, admin, token.functions.grantRole(role_id(role), account))
+
+
+def create_program(w3: Web3, manager: LocalAccount, token: Contract, config: ProgramConfig) -> int:
+    """Create a program; returns its id (the ERC-1155 token id)."""
+    receipt = chain.transact(w3, manager, token.functions.createProgram(config.as_tuple()))
+    (event,) = token.events.NewPBMTypeCreated().process_receipt(receipt.raw)
+    return event["args"]["tokenId"]
+
+
+def change_rules(
+    w3: Web3,
+    manager: LocalAccount,
+    token: Contract,
+    program_id: int,
+    *,
+    budget: int | None = None,
+    valid_until: int | None = None,
+    merchant_categories: int | None = None,
+    districts: int | None = None,
+    per_citizen_cap: int | None = None,
+) -> chain.Receipt:
+    """Change some of a program's rules, keeping the others as they are."""
+    now = program(token, program_id)
+    rules = (
+        now.budget if budget is None else budget,
+        now.valid_until if valid_until is None else valid_until,
+        now.merchant_categories if merchant_categories is None else merchant_categories,
+        now.districts if districts is None else districts,
+        now.per_citizen_cap if per_citizen_cap is None else per_citizen_cap,
+    )
+    return chain.transact(w3, manager, token.functions.changeProgramRules(program_id, rules))
+
+
+def fund_program(
+    w3: Web3, treasurer: LocalAccount, token: Contract, stablecoin: Contract, program_id: int, amount: int
+) -> chain.Receipt:
+    """Move `amount` stablecoin units from the treasurer into the program's escrow."""
+    allowance = stablecoin.functions.allowance(treasurer.address, token.address).call()
+    if allowance < amount:
+        chain.transact(w3, treasurer, stablecoin.functions.approve(token.address, amount))
+    return chain.transact(w3, treasurer, token.functions.fundProgram(program_id, amount))
+
+
+def onboard_merchant(
+    w3: Web3,
+    manager: LocalAccount,
+    token: Contract,
+    merchant: str,
+    category: int,
+    district: int,
+    payout: str | None = None,
+) -> chain.Receipt:
+    """Register a merchant (its payout defaults to its own address)."""
+    return chain.transact(
+        w3,
+        manager,
+        token.functions.onboardMerchant(merchant, int(category), district, payout or merchant),
+    )
+
+
+def program(token: Contract, program_id: int) -> ProgramFigures:
+    """A program's terms and figures, read from the chain."""
+    p = chain.call(token.functions.program(program_id))
+    details = token.functions.getTokenDetails(program_id).call()
+    escrow = token.functions.programEscrow(program_id).call()
+    return ProgramFigures(
+        program_id=program_id,
+        name=details[0],
+        category=p[0],
+        face_value=p[1],
+        budget=p[2],
+        valid_from=p[3],
+        valid_until=p[4],
+        merchant_categories=p[5],
+        districts=p[6],
+        per_citizen_cap=p[7],
+        minted=p[8],
+        redeemed=p[9],
+        reclaimed=p[10],
+        escrow_funded=escrow[0],
+        paid_out=escrow[1],
+        withdrawn=escrow[2],
+        escrow_balance=escrow[3],
+        outstanding_value=escrow[4],
+    )
+
+
+def redeem(
+    w3: Web3, merchant: LocalAccount, token: Contract, amounts: dict[int, int]
+) -> chain.Receipt:
+    """Redeem the merchant's tokens, {program_id: amount}, for their face value in one go."""
+    ids = list(amounts)
+    return chain.transact(w3, merchant, token.functions.redeem(ids, [amounts[i] for i in ids]))
+
+
+def redeem_all(w3: Web3, merchant: LocalAccount, token: Contract) -> chain.Receipt | None:
+    """Redeem every token the merchant holds, across all programs; None if it holds none."""
+    count = token.functions.programCount().call()
+    ids = list(range(1, count + 1))
+    balances = token.functions.balanceOfBatch([merchant.address] * len(ids), ids).call()
+    held = {pid: bal for pid, bal in zip(ids, balances, strict=True) if bal}
+    return redeem(w3, merchant, token, held) if held else None
+
+
+# --------------------------------------------------------------------------------------------
+# Distribution from a spreadsheet, resumable
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One distribution transaction: its id is derived from the run and its position, so that a
+    re-run of the same spreadsheet produces the same ids and the contract refuses duplicates."""
+
+    batch_id: bytes
+    index: int
+    recipients: tuple[str, ...]
+    amounts: tuple[int, ...]
+
+
+@dataclass
+class DistributionReport:
+    program_id: int
+    batches: int = 0
+    sent: list[str] = field(default_factory=list)  # tx hashes of batches sent by this run
+    skipped: list[int] = field(default_factory=list)  # batch indexes already on chain
+    recipients: int = 0
+    total: int = 0
+    gas_used: int = 0
+
+
+def batch_id(run_id: str, program_id: int, index: int) -> bytes:
+    """A batch's on-chain id: keccak of the run's name, the program and the batch's position."""
+    return keccak(text=f"{run_id}:{program_id}:{index}")
+
+
+def plan_batches(
+    run_id: str, program_id: int, rows: Sequence[tuple[str, int]], batch_size: int
+) -> list[Batch]:
+    """Cut (address, amount) rows into batches of `batch_size` with deterministic ids."""
+    if batch_size < 1:
+        raise CivicError("batch size must be at least 1")
+    batches = []
+    for index, start in enumerate(range(0, len(rows), batch_size)):
+        chunk = rows[start : start + batch_size]
+        batches.append(
+            Batch(
+                batch_id=batch_id(run_id, program_id, index),
+                index=index,
+                recipients=tuple(Web3.to_checksum_address(a) for a, _ in chunk),
+                amounts=tuple(int(n) for _, n in chunk),
+            )
+        )
+    return batches
+
+
+def batch_size_for_gas(gas_per_recipient: int, budget: int = BATCH_GAS_BUDGET, limit: int = 500) -> int:
+    """How many recipients fit one transaction under `budget` gas (and the contract's MAX_BATCH)."""
+    return max(1, min(limit, (budget - 60_000) // max(1, gas_per_recipient)))
+
+
+def distribute(
+    w3: Web3,
+    distributor: LocalAccount,
+    token: Contract,
+    program_id: int,
+    rows: Sequence[tuple[str, int]],
+    *,
+    run_id: str,
+    batch_size: int | None = None,
+    progress: Callable[[Batch, str], None] | None = None,
+) -> DistributionReport:
+    """Distribute `rows` of (address, amount) in gas-sized batches; safe to run again.
+
+    Each batch's id comes from `run_id` and its position, so re-running an interrupted run with
+    the same rows and run id skips the batches already on chain and sends the rest: nobody is
+    paid twice and nobody is skipped. Changing the rows of a run already partly sent is refused
+    by the contract only per batch, so keep the spreadsheet as it was when resuming.
+    """
+    if batch_size is None:
+        batch_size = batch_size_for_gas(_estimate_gas_per_recipient(w3, distributor, token, program_id, rows))
+    report = DistributionReport(program_id=program_id)
+    for batch in plan_batches(run_id, program_id, rows, batch_size):
+        report.batches += 1
+        if token.functions.batchDistributed(batch.batch_id).call():
+            report.skipped.append(batch.index)
+            if progress:
+                progress(batch, "skipped")
+            continue
+        try:
+            receipt = chain.transact(
+                w3,
+                distributor,
+                token.functions.distribute(program_id, batch.batch_id, list(batch.recipients), list(batch.amounts)),
+            )
+        except ContractError as exc:
+            if exc.name == "BatchAlreadyDistributed":  # mined by a concurrent run meanwhile
+                report.skipped.append(batch.index)
+                continue
+            raise
+        report.sent.append(receipt.tx_hash)
+        report.recipients += len(batch.recipients)
+        report.total += sum(batch.amounts)
+        report.gas_used += receipt.gas_used
+        if progress:
+            progress(batch, receipt.tx_hash)
+    return report
+
+
+def _estimate_gas_per_recipient(
+    w3: Web3, distributor: LocalAccount, token: Contract, program_id: int, rows: Sequence[tuple[str, int]]
+) -> int:
+    """Estimate from a sample batch (eth_estimateGas, nothing sent); fall back to a safe figure."""
+    sample = list(rows[: min(len(rows), 50)])
+    if not sample:
+        return 40_000
+    try:
+        gas = token.functions.distribute(
+            program_id, keccak(text=f"estimate:{time.time_ns()}"), [a for a, _ in sample], [n for _, n in sample]
+        ).estimate_gas({"from": distributor.address})
+    except Exception:  # noqa: BLE001 - the real send reports the reason by name
+        return 40_000
+    return int(gas * 1.15 / len(sample)) + 1

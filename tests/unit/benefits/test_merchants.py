@@ -1,0 +1,61 @@
+"""Merchant registry: onboarding, suspension, reinstatement; ERC-7291's isMerchant and MerchantList."""
+
+from brownie import ZERO_ADDRESS
+
+from civicledger.benefits import MerchantCategory, role_id
+from tests.conftest import plain
+
+from .conftest import NORTH
+
+
+def test_merchant_manager_onboards_a_merchant_with_payout(benefit, city, pharmacy, pharmacy_bank):
+    tx = benefit.onboardMerchant(pharmacy, MerchantCategory.PHARMACY, NORTH, pharmacy_bank, {"from": city})
+    assert benefit.isMerchant(pharmacy)
+    assert plain(benefit.merchant(pharmacy)) == (pharmacy_bank.address, MerchantCategory.PHARMACY, NORTH, 1)
+    assert tx.events["MerchantList"]["action"] == "add"
+    assert tx.events["MerchantList"]["addresses"] == [pharmacy]
+    assert tx.events["MerchantOnboarded"]["payout"] == pharmacy_bank
+
+
+def test_unknown_address_is_not_a_merchant(benefit, alice):
+    assert not benefit.isMerchant(alice)
+    assert benefit.merchant(alice)[3] == 0
+
+
+def test_merchant_category_must_fit_the_program_bit_set(benefit, city, pharmacy, reverts):
+    with reverts("MerchantCategoryOutOfRange", 32):
+        benefit.onboardMerchant(pharmacy, 32, NORTH, pharmacy, {"from": city})
+
+
+def test_merchant_district_must_fit_the_program_bit_set(benefit, city, pharmacy, reverts):
+    with reverts("MerchantDistrictOutOfRange", 64):
+        benefit.onboardMerchant(pharmacy, 1, 64, pharmacy, {"from": city})
+
+
+def test_merchant_needs_a_payout_address(benefit, city, pharmacy, reverts):
+    with reverts("MerchantInvalid", pharmacy, ZERO_ADDRESS):
+        benefit.onboardMerchant(pharmacy, 1, NORTH, ZERO_ADDRESS, {"from": city})
+
+
+def test_onboarding_needs_merchant_manager_role(benefit, alice, reverts):
+    with reverts("AccessControlUnauthorizedAccount", alice, role_id("MERCHANT_MANAGER_ROLE")):
+        benefit.onboardMerchant(alice, 1, NORTH, alice, {"from": alice})
+
+
+def test_suspended_merchant_leaves_the_list_with_a_reason(benefit, city, merchants, pharmacy):
+    tx = benefit.suspendMerchant(pharmacy, "fraud investigation 2027-114", {"from": city})
+    assert not benefit.isMerchant(pharmacy)
+    assert tx.events["MerchantList"]["action"] == "remove"
+    assert tx.events["MerchantList"]["metadata"] == "fraud investigation 2027-114"
+    assert tx.events["MerchantStatusChanged"]["status"] == 2
+
+
+def test_reinstated_merchant_is_active_again(benefit, city, merchants, pharmacy):
+    benefit.suspendMerchant(pharmacy, "", {"from": city})
+    benefit.reinstateMerchant(pharmacy, {"from": city})
+    assert benefit.isMerchant(pharmacy)
+
+
+def test_only_registered_merchants_can_be_suspended(benefit, city, alice, reverts):
+    with reverts("MerchantNotRegistered", alice):
+        benefit.suspendMerchant(alice, "", {"from": city})

@@ -1,0 +1,193 @@
+"""Settlement: funding the escrow, merchants redeeming, and unspent escrow after expiry."""
+
+from brownie import chain
+from tests.conftest import ANY, plain
+
+from civicledger.benefits import MerchantCategory, bits, role_id
+
+from .conftest import DAY, FACE, GRACE
+
+
+def paid(benefit, give, program_id, citizen, merchant, amount):
+    give(program_id, citizen, amount=amount)
+    benefit.safeTransferFrom(citizen, merchant, program_id, amount, b"", {"from": citizen})
+
+
+def test_treasurer_funds_a_program_escrow(benefit, stablecoin, treasurer, make_program):
+    pid = make_program(fund=False)
+    tx = benefit.fundProgram(pid, 50 * FACE, {"from": treasurer})
+    assert tx.events["ProgramFunded"]["fundedTotal"] == 50 * FACE
+    assert stablecoin.balanceOf(benefit) == 50 * FACE
+    assert benefit.programEscrow(pid)["funded"] == 50 * FACE
+
+
+def test_funding_needs_treasurer_role(benefit, city, health, reverts):
+    with reverts("AccessControlUnauthorizedAccount", city, role_id("TREASURER_ROLE")):
+        benefit.fundProgram(health, 1, {"from": city})
+
+
+def test_funding_zero_is_refused(benefit, treasurer, health, reverts):
+    with reverts("FundingInvalid", health, 0):
+        benefit.fundProgram(health, 0, {"from": treasurer})
+
+
+def test_expired_program_cannot_be_funded(benefit, treasurer, health, reverts):
+    until = benefit.program(health)["validUntil"]
+    chain.sleep(31 * DAY)
+    chain.mine()
+    with reverts("ProgramExpired", health, until, ANY):
+        benefit.fundProgram(health, 1, {"from": treasurer})
+
+
+def test_merchant_redeems_and_is_paid_face_value_at_its_payout(
+    benefit, stablecoin, health, give, alice, pharmacy, pharmacy_bank
+):
+    paid(benefit, give, health, alice, pharmacy, 3)
+    tx = benefit.redeem([health], [3], {"from": pharmacy})
+    assert stablecoin.balanceOf(pharmacy_bank) == 3 * FACE
+    assert benefit.balanceOf(pharmacy, health) == 0
+    assert benefit.program(health)["redeemed"] == 3
+    unwrap = tx.events["TokenUnwrapForTarget"]
+    assert plain((unwrap["from"], unwrap["to"], unwrap["sovTokenValue"])) == (
+        pharmacy.address,
+        pharmacy_bank.address,
+        3 * FACE,
+    )
+    assert plain(unwrap["tokenIds"]) == (health,) and plain(unwrap["amounts"]) == (3,)
+    assert tx.events["TransferSingle"]["to"] == "0x" + "0" * 40
+
+
+def test_merchant_redeems_several_programs_in_one_transaction(
+    benefit, stablecoin, make_program, merchants, give, alice, pharmacy, pharmacy_bank
+):
+    first, second = make_program(), make_program(name="Clinic", faceValue=2 * FACE)
+    paid(benefit, give, first, alice, pharmacy, 2)
+    paid(benefit, give, second, alice, pharmacy, 5)
+    benefit.redeem([first, second], [2, 5], {"from": pharmacy})
+    assert stablecoin.balanceOf(pharmacy_bank) == 2 * FACE + 10 * FACE
+
+
+def test_redemption_cannot_exceed_what_the_merchant_holds(benefit, health, give, alice, pharmacy, reverts):
+    paid(benefit, give, health, alice, pharmacy, 2)
+    with reverts("ERC1155InsufficientBalance", pharmacy, 2, 3, health):
+        benefit.redeem([health], [3], {"from": pharmacy})
+
+
+def test_citizen_cannot_redeem(benefit, health, give, alice, reverts):
+    give(health, alice)
+    with reverts("MerchantNotActive", alice):
+        benefit.redeem([health], [1], {"from": alice})
+
+
+def test_suspended_merchant_cannot_redeem(benefit, city, health, give, alice, pharmacy, reverts):
+    paid(benefit, give, health, alice, pharmacy, 1)
+    benefit.suspendMerchant(pharmacy, "audit", {"from": city})
+    with reverts("MerchantNotActive", pharmacy):
+        benefit.redeem([health], [1], {"from": pharmacy})
+
+
+def test_redemption_arrays_must_match(benefit, health, pharmacy, merchants, reverts):
+    with reverts("RedemptionInvalid", 1, 2):
+        benefit.redeem([health], [1, 1], {"from": pharmacy})
+
+
+def test_redeeming_zero_is_refused(benefit, health, pharmacy, merchants, reverts):
+    with reverts("RedemptionInvalid", 1, 0):
+        benefit.redeem([health], [0], {"from": pharmacy})
+
+
+def test_merchant_can_redeem_during_the_grace_period(benefit, health, give, alice, pharmacy):
+    paid(benefit, give, health, alice, pharmacy, 1)
+    chain.sleep(30 * DAY + GRACE // 2)
+    chain.mine()
+    benefit.redeem([health], [1], {"from": pharmacy})
+    assert benefit.program(health)["redeemed"] == 1
+
+
+def test_rule_changes_do_not_stop_redemption_of_paid_tokens(benefit, city, health, give, alice, pharmacy):
+    paid(benefit, give, health, alice, pharmacy, 1)
+    p = benefit.program(health)
+    rules = (p["budget"], p["validUntil"], bits([MerchantCategory.CLINIC]), p["districts"], 0)
+    benefit.changeProgramRules(health, rules, {"from": city})
+    benefit.redeem([health], [1], {"from": pharmacy})
+
+
+def test_merchant_cannot_redeem_after_the_grace_period(benefit, health, give, alice, pharmacy, reverts):
+    paid(benefit, give, health, alice, pharmacy, 1)
+    closes = benefit.program(health)["validUntil"] + GRACE
+    chain.sleep(30 * DAY + GRACE + 10)
+    chain.mine()
+    with reverts("RedemptionClosed", health, closes, ANY):
+        benefit.redeem([health], [1], {"from": pharmacy})
+
+
+def test_paused_token_refuses_redemption(benefit, city, health, give, alice, pharmacy, reverts):
+    paid(benefit, give, health, alice, pharmacy, 1)
+    benefit.pause({"from": city})
+    with reverts("EnforcedPause"):
+        benefit.redeem([health], [1], {"from": pharmacy})
+
+
+def test_unspent_escrow_cannot_be_withdrawn_while_redemption_is_open(benefit, treasurer, health, reverts):
+    closes = benefit.program(health)["validUntil"] + GRACE
+    with reverts("RedemptionStillOpen", health, closes, ANY):
+        benefit.withdrawUnspent(health, {"from": treasurer})
+
+
+def test_treasurer_withdraws_exactly_the_unspent_escrow_after_expiry(
+    benefit, stablecoin, treasurer, make_program, merchants, give, alice, bob, pharmacy
+):
+    pid = make_program(budget=100)
+    give(pid, alice, bob, amount=10)
+    benefit.safeTransferFrom(alice, pharmacy, pid, 4, b"", {"from": alice})
+    benefit.redeem([pid], [4], {"from": pharmacy})
+    chain.sleep(30 * DAY + GRACE + 1)
+    chain.mine()
+    before = stablecoin.balanceOf(treasurer)
+    tx = benefit.withdrawUnspent(pid, {"from": treasurer})
+    assert stablecoin.balanceOf(treasurer) - before == 96 * FACE
+    assert tx.events["PBMrevokeWithdraw"]["sovTokenValue"] == 96 * FACE
+    escrow = benefit.programEscrow(pid)
+    assert plain((escrow["funded"], escrow["paidOut"], escrow["withdrawn"], escrow["balance"])) == (
+        100 * FACE,
+        4 * FACE,
+        96 * FACE,
+        0,
+    )
+    assert escrow["outstandingValue"] == 0
+
+
+def test_unspent_escrow_is_withdrawn_once(benefit, treasurer, health, reverts):
+    chain.sleep(30 * DAY + GRACE + 1)
+    chain.mine()
+    benefit.withdrawUnspent(health, {"from": treasurer})
+    with reverts("NothingToWithdraw", health):
+        benefit.withdrawUnspent(health, {"from": treasurer})
+
+
+def test_expired_tokens_are_reclaimed_and_counted(benefit, treasurer, health, give, alice, bob, carol):
+    give(health, alice, bob, amount=7)
+    chain.sleep(30 * DAY + GRACE + 1)
+    chain.mine()
+    tx = benefit.reclaimExpired(health, [alice, bob, carol], {"from": treasurer})
+    assert tx.events["TokensReclaimed"]["amount"] == 14
+    assert benefit.balanceOf(alice, health) == 0
+    p = benefit.program(health)
+    assert (p["minted"], p["redeemed"], p["reclaimed"]) == (14, 0, 14)
+
+
+def test_tokens_cannot_be_reclaimed_while_redemption_is_open(benefit, treasurer, health, give, alice, reverts):
+    give(health, alice)
+    with reverts("RedemptionStillOpen", health, ANY, ANY):
+        benefit.reclaimExpired(health, [alice], {"from": treasurer})
+
+
+def test_escrow_figures_while_program_runs(benefit, health, give, alice, pharmacy):
+    paid(benefit, give, health, alice, pharmacy, 3)
+    give(health, alice, amount=5)
+    benefit.redeem([health], [2], {"from": pharmacy})
+    escrow = benefit.programEscrow(health)
+    assert escrow["funded"] == 1_000 * FACE
+    assert escrow["paidOut"] == 2 * FACE
+    assert escrow["balance"] == 998 * FACE
+    assert escrow["outstandingValue"] == 6 * FACE
