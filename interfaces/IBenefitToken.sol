@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IEmergencyStop} from "./IEmergencyStop.sol";
+
 /// @title Earmarked benefit programs on ERC-1155
 /// @notice Each benefit program ("Health 2027") is one ERC-1155 id. Its tokens are minted only up
 /// to the program's budget and only as far as the treasury escrow backs them, and they can be
@@ -9,7 +11,7 @@ pragma solidity 0.8.30;
 /// redeem them (see ISettlement).
 /// @dev A program is a Purpose Bound Money token in the sense of ERC-7291: `getTokenDetails`,
 /// `isMerchant`, `NewPBMTypeCreated` and `MerchantList` follow that standard's read surface.
-interface IBenefitToken {
+interface IBenefitToken is IEmergencyStop {
     /*//////////////////////////////////////////////////////////////
                                  TYPES
     //////////////////////////////////////////////////////////////*/
@@ -18,13 +20,14 @@ interface IBenefitToken {
     /// @param name Human-readable name, e.g. "Health 2027".
     /// @param category Program category: 0 education, 1 health, 2 social welfare, 3 pension,
     ///        4 food, 5 transport, 6 housing, higher numbers as the city defines them.
-    /// @param faceValue Settlement-token units paid to a merchant per token (6 decimals for USDC).
-    /// @param budget Most tokens that may ever be minted for this program.
+    /// @param faceValue Settlement-token units paid to a merchant per token (6 decimals for USDC);
+    ///        at most 2**48 - 1.
+    /// @param budget Most tokens that may ever be minted for this program; at most 2**40 - 1.
     /// @param validFrom First second at which tokens can be spent.
-    /// @param validUntil Last second at which tokens can be spent (the PBM expiry).
+    /// @param validUntil Last second at which tokens can be spent (the PBM expiry); before 2106.
     /// @param merchantCategories Bit set of merchant categories (0-31) where tokens can be spent.
     /// @param districts Bit set of city districts (0-63) where tokens can be spent.
-    /// @param perCitizenCap Most tokens a citizen may hold at once; 0 for no cap.
+    /// @param perCitizenCap Most tokens a citizen may hold at once; 0 for no cap; at most 2**40 - 1.
     /// @param uri ERC-1155 metadata JSON for wallets and explorers.
     struct ProgramConfig {
         string name;

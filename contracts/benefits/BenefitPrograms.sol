@@ -3,8 +3,7 @@ pragma solidity 0.8.30;
 
 import {ERC1155} from "@openzeppelin/contracts/token/ERC1155/ERC1155.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
-import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
-import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {EmergencyStop} from "./EmergencyStop.sol";
 import {IBenefitToken} from "../../interfaces/IBenefitToken.sol";
 
 /// @title BenefitPrograms
@@ -12,28 +11,30 @@ import {IBenefitToken} from "../../interfaces/IBenefitToken.sol";
 /// @dev Every token movement passes through `_update`: that is where the rules for what, when and
 ///      where tokens may be spent are enforced, once, for wallet transfers and signed payments
 ///      alike. Settlement (escrow and payouts) builds on this contract; see Settlement.sol.
-abstract contract BenefitPrograms is ERC1155, AccessControl, Pausable, ReentrancyGuard, IBenefitToken {
+abstract contract BenefitPrograms is ERC1155, AccessControl, EmergencyStop, IBenefitToken {
     /*//////////////////////////////////////////////////////////////
                           TYPES AND CONSTANTS
     //////////////////////////////////////////////////////////////*/
 
-    /// @dev Everything a payment checks, packed in one slot (248 bits) so that a payment reads
-    ///      one program slot: gas, see bench `gas.citizen_transfer_to_merchant`.
+    /// @dev Everything a payment checks and the one counter it writes, packed in one slot, so
+    ///      that a payment or a redemption touches one program slot (gas: bench `gas.redeem`).
+    ///      Hence the widths: seconds until 2106, face values below 2**48, tokens below 2**40.
     struct Terms {
-        uint40 validFrom;
-        uint40 validUntil;
-        uint64 faceValue;
+        uint32 validFrom;
+        uint32 validUntil;
+        uint48 faceValue;
         uint32 merchantCategories;
         uint64 districts;
         uint8 category;
+        uint40 redeemed;
     }
 
-    /// @dev Token counters in one slot: a distribution or a redemption writes one slot.
+    /// @dev What a distribution reads and writes, in one slot.
     struct Supply {
-        uint64 budget;
-        uint64 minted;
-        uint64 redeemed;
-        uint64 reclaimed;
+        uint40 budget;
+        uint40 minted;
+        uint40 reclaimed;
+        uint40 perCitizenCap;
     }
 
     bytes32 public constant PROGRAM_MANAGER_ROLE = keccak256("PROGRAM_MANAGER_ROLE");
@@ -47,6 +48,9 @@ abstract contract BenefitPrograms is ERC1155, AccessControl, Pausable, Reentranc
 
     uint8 private constant _CATEGORY_LIMIT = 32;
     uint8 private constant _DISTRICT_LIMIT = 64;
+    uint256 private constant _MAX_TOKENS = type(uint40).max;
+    uint256 private constant _MAX_FACE_VALUE = type(uint48).max;
+    uint256 private constant _MAX_TIME = type(uint32).max;
 
     /*//////////////////////////////////////////////////////////////
                                 STORAGE
@@ -55,7 +59,6 @@ abstract contract BenefitPrograms is ERC1155, AccessControl, Pausable, Reentranc
     uint256 private _programCount;
     mapping(uint256 programId => Terms) internal _terms;
     mapping(uint256 programId => Supply) internal _supply;
-    mapping(uint256 programId => uint64) private _perCitizenCap;
     mapping(uint256 programId => string) private _names;
     mapping(uint256 programId => string) private _uris;
     mapping(address account => Merchant) internal _merchants;
@@ -80,25 +83,31 @@ abstract contract BenefitPrograms is ERC1155, AccessControl, Pausable, Reentranc
         onlyRole(PROGRAM_MANAGER_ROLE)
         returns (uint256 programId)
     {
-        if (config.validUntil <= config.validFrom || config.validUntil <= block.timestamp) {
+        if (
+            config.validUntil <= config.validFrom || config.validUntil <= block.timestamp
+                || config.validUntil > _MAX_TIME
+        ) {
             revert ProgramValidityInvalid(config.validFrom, config.validUntil, block.timestamp);
         }
-        if (config.faceValue == 0) revert ProgramTermsInvalid("faceValue");
-        if (config.budget == 0) revert ProgramTermsInvalid("budget");
-        if (config.merchantCategories == 0) revert ProgramTermsInvalid("merchantCategories");
-        if (config.districts == 0) revert ProgramTermsInvalid("districts");
+        if (config.faceValue == 0 || config.faceValue > _MAX_FACE_VALUE) revert ProgramTermsInvalid("faceValue");
+        _checkRules(config.budget, config.merchantCategories, config.districts, config.perCitizenCap);
 
         programId = ++_programCount;
         _terms[programId] = Terms({
-            validFrom: config.validFrom,
-            validUntil: config.validUntil,
-            faceValue: config.faceValue,
+            validFrom: uint32(config.validFrom),
+            validUntil: uint32(config.validUntil),
+            faceValue: uint48(config.faceValue),
             merchantCategories: config.merchantCategories,
             districts: config.districts,
-            category: config.category
+            category: config.category,
+            redeemed: 0
         });
-        _supply[programId].budget = config.budget;
-        _perCitizenCap[programId] = config.perCitizenCap;
+        _supply[programId] = Supply({
+            budget: uint40(config.budget),
+            minted: 0,
+            reclaimed: 0,
+            perCitizenCap: uint40(config.perCitizenCap)
+        });
         _names[programId] = config.name;
         _uris[programId] = config.uri;
 
@@ -117,16 +126,18 @@ abstract contract BenefitPrograms is ERC1155, AccessControl, Pausable, Reentranc
         if (rules.validUntil < terms.validUntil) {
             revert ProgramExpiryShortened(programId, terms.validUntil, rules.validUntil);
         }
+        if (rules.validUntil > _MAX_TIME) {
+            revert ProgramValidityInvalid(terms.validFrom, rules.validUntil, block.timestamp);
+        }
         if (rules.budget < supply.minted) revert BudgetBelowMinted(programId, supply.minted, rules.budget);
-        if (rules.merchantCategories == 0) revert ProgramTermsInvalid("merchantCategories");
-        if (rules.districts == 0) revert ProgramTermsInvalid("districts");
+        _checkRules(rules.budget, rules.merchantCategories, rules.districts, rules.perCitizenCap);
 
         ProgramRules memory previous = _rules(programId);
-        terms.validUntil = rules.validUntil;
+        terms.validUntil = uint32(rules.validUntil);
         terms.merchantCategories = rules.merchantCategories;
         terms.districts = rules.districts;
-        supply.budget = rules.budget;
-        _perCitizenCap[programId] = rules.perCitizenCap;
+        supply.budget = uint40(rules.budget);
+        supply.perCitizenCap = uint40(rules.perCitizenCap);
         emit ProgramRulesChanged(programId, previous, rules);
     }
 
@@ -219,9 +230,9 @@ abstract contract BenefitPrograms is ERC1155, AccessControl, Pausable, Reentranc
             validUntil: terms.validUntil,
             merchantCategories: terms.merchantCategories,
             districts: terms.districts,
-            perCitizenCap: _perCitizenCap[programId],
+            perCitizenCap: supply.perCitizenCap,
             minted: supply.minted,
-            redeemed: supply.redeemed,
+            redeemed: terms.redeemed,
             reclaimed: supply.reclaimed
         });
     }
@@ -284,7 +295,7 @@ abstract contract BenefitPrograms is ERC1155, AccessControl, Pausable, Reentranc
             // The cap bounds what a citizen holds at once, checked on the balance just written:
             // no storage per citizen beyond the balance (gas, see bench distribute_per_recipient).
             for (uint256 i; i < ids.length; ++i) {
-                uint256 cap = _perCitizenCap[ids[i]];
+                uint256 cap = _supply[ids[i]].perCitizenCap;
                 if (cap != 0) {
                     uint256 held = balanceOf(to, ids[i]);
                     if (held > cap) revert CitizenCapExceeded(ids[i], to, cap, held);
@@ -341,11 +352,21 @@ abstract contract BenefitPrograms is ERC1155, AccessControl, Pausable, Reentranc
         uint256 available = _escrowCapacity(programId);
         if (required > available) revert EscrowInsufficient(programId, required, available);
         _distributedBatches[batchId] = true;
-        supply.minted = uint64(minted);
+        supply.minted = uint40(minted); // ≤ budget, a uint40
     }
 
     /// @dev Settlement-token units the escrow holds for minting `programId`'s tokens against.
     function _escrowCapacity(uint256 programId) internal view virtual returns (uint256);
+
+    function _checkRules(uint256 budget, uint32 merchantCategories, uint64 districts, uint256 perCitizenCap)
+        private
+        pure
+    {
+        if (budget == 0 || budget > _MAX_TOKENS) revert ProgramTermsInvalid("budget");
+        if (merchantCategories == 0) revert ProgramTermsInvalid("merchantCategories");
+        if (districts == 0) revert ProgramTermsInvalid("districts");
+        if (perCitizenCap > _MAX_TOKENS) revert ProgramTermsInvalid("perCitizenCap");
+    }
 
     function _existingTerms(uint256 programId) internal view returns (Terms storage terms) {
         terms = _terms[programId];
@@ -359,7 +380,7 @@ abstract contract BenefitPrograms is ERC1155, AccessControl, Pausable, Reentranc
             validUntil: terms.validUntil,
             merchantCategories: terms.merchantCategories,
             districts: terms.districts,
-            perCitizenCap: _perCitizenCap[programId]
+            perCitizenCap: _supply[programId].perCitizenCap
         });
     }
 

@@ -85,7 +85,7 @@ abstract contract Settlement is BenefitPrograms, EIP712, ISettlement {
     function withdrawUnspent(uint256 programId) external onlyRole(TREASURER_ROLE) nonReentrant {
         Terms memory terms = _closedTerms(programId);
         Escrow storage escrow = _escrows[programId];
-        uint256 amount = escrow.funded - escrow.withdrawn - uint256(_supply[programId].redeemed) * terms.faceValue;
+        uint256 amount = escrow.funded - escrow.withdrawn - uint256(terms.redeemed) * terms.faceValue;
         if (amount == 0) revert NothingToWithdraw(programId);
         escrow.withdrawn += amount.toUint128();
         _settlementToken.safeTransfer(msg.sender, amount);
@@ -108,7 +108,7 @@ abstract contract Settlement is BenefitPrograms, EIP712, ISettlement {
                 _burn(holders[i], programId, held);
             }
         }
-        _supply[programId].reclaimed += uint64(total); // bounded by minted, a uint64
+        _supply[programId].reclaimed += uint40(total); // bounded by minted, a uint40
         emit TokensReclaimed(programId, holders.length, total);
     }
 
@@ -130,11 +130,11 @@ abstract contract Settlement is BenefitPrograms, EIP712, ISettlement {
             uint256 programId = programIds[i];
             uint256 amount = amounts[i];
             if (amount == 0) revert RedemptionInvalid(count, 0);
-            Terms memory terms = _terms[programId];
+            Terms storage terms = _terms[programId];
             uint256 closesAt = uint256(terms.validUntil) + _redemptionGracePeriod;
             if (block.timestamp > closesAt) revert RedemptionClosed(programId, closesAt, block.timestamp);
-            // amount ≤ the merchant's balance ≤ minted (a uint64), or the burn below reverts
-            _supply[programId].redeemed += uint64(amount);
+            // amount ≤ the merchant's balance ≤ minted (a uint40), or the burn below reverts
+            terms.redeemed += uint40(amount);
             value += amount * terms.faceValue;
         }
         _burnBatch(msg.sender, programIds, amounts);
@@ -167,8 +167,8 @@ abstract contract Settlement is BenefitPrograms, EIP712, ISettlement {
             signature
         );
         (Merchant memory payee, Terms memory terms) = _checkPayment(citizen, merchant_, programId);
-        // amount ≤ the citizen's balance ≤ minted (a uint64), or the burn below reverts
-        _supply[programId].redeemed += uint64(amount);
+        // amount ≤ the citizen's balance ≤ minted (a uint40), or the burn below reverts
+        _terms[programId].redeemed += uint40(amount);
         _burn(citizen, programId, amount);
         uint256 value = amount * terms.faceValue;
         _settlementToken.safeTransfer(payee.payout, value);
@@ -210,10 +210,10 @@ abstract contract Settlement is BenefitPrograms, EIP712, ISettlement {
         Escrow memory escrow = _escrows[programId];
         figures.funded = escrow.funded;
         figures.withdrawn = escrow.withdrawn;
-        figures.paidOut = uint256(supply.redeemed) * terms.faceValue;
+        figures.paidOut = uint256(terms.redeemed) * terms.faceValue;
         figures.balance = figures.funded - figures.paidOut - figures.withdrawn;
         if (block.timestamp <= uint256(terms.validUntil) + _redemptionGracePeriod) {
-            figures.outstandingValue = uint256(supply.minted - supply.redeemed - supply.reclaimed) * terms.faceValue;
+            figures.outstandingValue = uint256(supply.minted - terms.redeemed - supply.reclaimed) * terms.faceValue;
         }
     }
 
@@ -250,11 +250,11 @@ abstract contract Settlement is BenefitPrograms, EIP712, ISettlement {
         view
         returns (bool)
     {
-        if (signer.code.length == 0) {
-            // tryRecover refuses high-s (malleable) signatures and returns an error, not a revert.
-            (address recovered, ECDSA.RecoverError error,) = ECDSA.tryRecover(digest, signature);
-            return error == ECDSA.RecoverError.NoError && recovered == signer;
-        }
+        // ECDSA first: an EOA's signature checks out without touching the signer's account
+        // (EXTCODESIZE on a cold account is 2,600 gas). tryRecover refuses high-s signatures.
+        (address recovered, ECDSA.RecoverError error,) = ECDSA.tryRecover(digest, signature);
+        if (error == ECDSA.RecoverError.NoError && recovered == signer) return true;
+        if (signer.code.length == 0) return false;
         (bool ok, bytes memory answer) =
             signer.staticcall(abi.encodeCall(IERC1271.isValidSignature, (digest, signature)));
         return ok && answer.length >= 32 && abi.decode(answer, (bytes4)) == IERC1271.isValidSignature.selector;

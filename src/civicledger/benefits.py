@@ -15,6 +15,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 from web3 import Web3
 from web3.contract import Contract
+from web3.logs import DISCARD
 
 from civicledger import chain
 from civicledger.errors import CivicError, ContractError
@@ -138,7 +139,7 @@ def grant_roles(w3: Web3, admin: LocalAccount, token: Contract, grants: dict[str
 def create_program(w3: Web3, manager: LocalAccount, token: Contract, config: ProgramConfig) -> int:
     """Create a program; returns its id (the ERC-1155 token id)."""
     receipt = chain.transact(w3, manager, token.functions.createProgram(config.as_tuple()))
-    (event,) = token.events.NewPBMTypeCreated().process_receipt(receipt.raw)
+    (event,) = token.events.NewPBMTypeCreated().process_receipt(receipt.raw, errors=DISCARD)
     return event["args"]["tokenId"]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from civicledger.errors import CivicError
@@ -29,6 +31,22 @@ def demo() -> None:
     from civicledger import demo as story
 
     story.run(click.echo)
+
+
+@main.command()
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("bench/results.json"),
+    show_default=True,
+    help="Where to write the results as JSON.",
+)
+def bench(output: Path) -> None:
+    """Measure gas per operation against the plain OpenZeppelin way and the gas floor."""
+    from civicledger import bench as benchmark
+
+    benchmark.run(click.echo, output)
+    click.echo(f"results written to {output}")
 
 
 if __name__ == "__main__":

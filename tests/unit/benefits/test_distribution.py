@@ -102,3 +102,12 @@ def test_paused_token_distributes_nothing(benefit, city, health, alice, reverts)
     benefit.pause({"from": city})
     with reverts("EnforcedPause"):
         benefit.distribute(health, BATCH, [alice], [1], {"from": city})
+
+
+def test_recipient_contract_cannot_reenter_distribution(benefit, city, health, reverts):
+    from brownie import ReentrantReceiver
+
+    receiver = ReentrantReceiver.deploy(benefit, {"from": city})
+    benefit.grantRole(role_id("DISTRIBUTOR_ROLE"), receiver, {"from": city})
+    with reverts("ReentrancyGuardReentrantCall"):
+        benefit.distribute(health, BATCH, [receiver], [1], {"from": city})

@@ -106,3 +106,19 @@ def test_program_manager_can_point_metadata_elsewhere(benefit, city, make_progra
     tx = benefit.setProgramURI(pid, "ipfs://v2.json", {"from": city})
     assert tx.events["URI"]["value"] == "ipfs://v2.json" and tx.events["URI"]["id"] == pid
     assert benefit.uri(pid) == "ipfs://v2.json"
+
+
+def test_program_figures_must_fit_their_storage(benefit, city, reverts):
+    for term, override in [
+        ("faceValue", {"faceValue": 2**48}),
+        ("budget", {"budget": 2**40}),
+        ("perCitizenCap", {"perCitizenCap": 2**40}),
+    ]:
+        with reverts("ProgramTermsInvalid", term):
+            benefit.createProgram(program_config(**override), {"from": city})
+
+
+def test_program_cannot_run_past_2106(benefit, city, reverts):
+    now = chain.time()
+    with reverts("ProgramValidityInvalid", now, 2**32, ANY):
+        benefit.createProgram(program_config(validFrom=now, validUntil=2**32), {"from": city})
