@@ -125,6 +125,11 @@ def transact(w3: Web3, account: LocalAccount, call: ContractFunction, **tx: Any)
     return _send(w3, account, built, w3.eth.estimate_gas)
 
 
+def send_ether(w3: Web3, account: LocalAccount, to: str, value: int) -> Receipt:
+    """Send `value` wei to `to` (e.g. a little gas money for a citizen's wallet)."""
+    return _send(w3, account, {"to": Web3.to_checksum_address(to), "value": value, "data": "0x"}, w3.eth.estimate_gas)
+
+
 def deploy(w3: Web3, account: LocalAccount, name: str, *args: Any) -> tuple[Contract, Receipt]:
     """Deploy the compiled contract `name` with constructor `args`."""
     art = artifacts.load(name)
