@@ -36,7 +36,9 @@ interface ILandRegistry is IERC721Metadata {
     }
 
     /// @notice A parcel record. Gas: the three hashes take a slot each; area, open proposal,
-    /// registration time, status and lien count share the fourth slot (23 bytes).
+    /// registration time, status, lien count and successors share the fourth slot (32 bytes).
+    /// The successors of a retired parcel are the `childCount` consecutive ids from
+    /// `firstChildId` (a subdivision's children are numbered in a row; a merger has one).
     struct Parcel {
         bytes32 cadastralRef;
         bytes32 geometryHash;
@@ -46,6 +48,8 @@ interface ILandRegistry is IERC721Metadata {
         uint40 registeredAt;
         ParcelStatus status;
         uint8 activeLiens;
+        uint64 firstChildId;
+        uint8 childCount;
     }
 
     /// @notice What a registrar states for a parcel created by subdivision or merger.

@@ -61,8 +61,11 @@ contract LandRegistry is ERC721, AccessControl, Pausable, ILandRegistry {
     mapping(uint256 parcelId => Parcel) private _parcels;
     mapping(bytes32 cadastralRef => uint256 parcelId) private _parcelIdOfCadastralRef;
     mapping(uint256 parcelId => bytes32 caseRef) private _freezeCases;
-    mapping(uint256 parcelId => uint256[] parcelIds) private _parents;
-    mapping(uint256 parcelId => uint256[] parcelIds) private _children;
+    /// @dev Lineage, gas-lean: a subdivision child's single parent takes one slot; only a
+    /// merged parcel stores a list. Children need no storage of their own: they are a range of
+    /// consecutive ids packed into the parent's record (firstChildId, childCount).
+    mapping(uint256 parcelId => uint256 parentId) private _subdivisionParent;
+    mapping(uint256 parcelId => uint256[] parentIds) private _mergeParents;
     mapping(uint256 parcelId => Document[]) private _documents;
 
     mapping(uint256 proposalId => TransferProposal) private _proposals;
@@ -438,13 +441,19 @@ contract LandRegistry is ERC721, AccessControl, Pausable, ILandRegistry {
     }
 
     /// @inheritdoc ILandRegistry
-    function parentsOf(uint256 parcelId) external view returns (uint256[] memory) {
-        return _parents[parcelId];
+    function parentsOf(uint256 parcelId) external view returns (uint256[] memory parentIds) {
+        uint256 parentId = _subdivisionParent[parcelId];
+        if (parentId == 0) return _mergeParents[parcelId];
+        parentIds = new uint256[](1);
+        parentIds[0] = parentId;
     }
 
     /// @inheritdoc ILandRegistry
-    function childrenOf(uint256 parcelId) external view returns (uint256[] memory) {
-        return _children[parcelId];
+    function childrenOf(uint256 parcelId) external view returns (uint256[] memory childIds) {
+        Parcel storage record = _parcels[parcelId];
+        uint256 first = record.firstChildId;
+        childIds = new uint256[](record.childCount);
+        for (uint256 i; i < childIds.length; ++i) childIds[i] = first + i;
     }
 
     /// @inheritdoc ILandRegistry
@@ -532,9 +541,12 @@ contract LandRegistry is ERC721, AccessControl, Pausable, ILandRegistry {
             openProposalId: 0,
             registeredAt: uint40(block.timestamp),
             status: ParcelStatus.Live,
-            activeLiens: 0
+            activeLiens: 0,
+            firstChildId: 0,
+            childCount: 0
         });
-        if (parentIds.length != 0) _parents[parcelId] = parentIds;
+        if (parentIds.length == 1) _subdivisionParent[parcelId] = parentIds[0];
+        else if (parentIds.length > 1) _mergeParents[parcelId] = parentIds;
         _transition(parcelId, owner, 0);
         emit ParcelRegistered(
             parcelId, owner, spec.cadastralRef, spec.geometryHash, spec.area, spec.deedHash, deedURI, parentIds
@@ -543,11 +555,14 @@ contract LandRegistry is ERC721, AccessControl, Pausable, ILandRegistry {
 
     /// @dev Retires a live parcel into `successorIds`: burns its title (through {_transition},
     /// which refuses frozen and encumbered parcels) and keeps its record and lineage.
+    /// `successorIds` are consecutive (a subdivision's children, or the one merged parcel),
+    /// so the record keeps only the first id and the count, in the slot its status shares.
     function _retire(uint256 parcelId, uint256[] memory successorIds) private returns (address owner) {
         owner = _transition(parcelId, address(0), 0);
-        _parcels[parcelId].status = ParcelStatus.Retired;
-        uint256[] storage children = _children[parcelId];
-        for (uint256 i; i < successorIds.length; ++i) children.push(successorIds[i]);
+        Parcel storage record = _parcels[parcelId];
+        record.status = ParcelStatus.Retired;
+        record.firstChildId = uint64(successorIds[0]);
+        record.childCount = uint8(successorIds.length); // at most MAX_PARTS
         emit ParcelRetired(parcelId, owner, successorIds);
     }
 

@@ -369,9 +369,8 @@ def _holder(registry: Contract, parcel_id: int) -> str | None:
 
 def parcel(registry: Contract, parcel_id: int) -> ParcelRecord:
     """The parcel record from contract storage."""
-    ref, geometry, deed, area, open_id, registered_at, status, liens = registry.functions.parcel(
-        parcel_id
-    ).call()
+    fields = registry.functions.parcel(parcel_id).call()
+    ref, geometry, deed, area, open_id, registered_at, status, liens = fields[:8]
     case = registry.functions.freezeCase(parcel_id).call()
     return ParcelRecord(
         parcel_id=parcel_id,
@@ -435,7 +434,7 @@ class ParcelState:
 def state(registry: Contract, parcel_id: int) -> ParcelState:
     """The parcel's state as contract storage holds it."""
     fn = registry.functions
-    ref, geometry, deed, area, open_id, _registered, status, liens = fn.parcel(parcel_id).call()
+    ref, geometry, deed, area, open_id, _registered, status, liens = fn.parcel(parcel_id).call()[:8]
     case = bytes(fn.freezeCase(parcel_id).call())
     count = fn.documentCount(parcel_id).call()
     documents = tuple(
