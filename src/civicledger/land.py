@@ -837,10 +837,6 @@ def benchmark(w3: Web3, actors: Mapping[str, LocalAccount]) -> dict[str, int]:
 
 
 def live_area(registry: Contract, parcel_ids: Iterable[int]) -> int:
-    """Total area of the live parcels among `parcel_ids`, from storage."""
-    total = 0
-    for pid in parcel_ids:
-        record = registry.functions.parcel(pid).call()
-        if record[6] == 1:
-            total += record[3]
-    return total
+    """Total area (m²) of the live parcels among `parcel_ids`, from storage."""
+    records = (parcel(registry, pid) for pid in parcel_ids)
+    return sum(r.area for r in records if r.status == "Live")

@@ -142,6 +142,7 @@ def test_whole_workflow_through_the_package(w3, registry, people):
         ),
     )
 
+    assert land.live_area(registry, [parcel_id, *children, merged]) == 1_200
     parent = agrees(w3, registry, parcel_id)
     assert parent.status == "Retired" and parent.owner is None
     assert parent.children == tuple(children)

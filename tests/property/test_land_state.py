@@ -24,6 +24,8 @@ from civicledger import land
 
 ZERO = "0x" + "00" * 20
 FAR_FUTURE = 2**39  # proposals never expire here; expiry has its own unit tests
+# Positions in the Parcel struct that parcel() returns (see interfaces/ILandRegistry.sol).
+AREA, OPEN_PROPOSAL, STATUS = 3, 4, 6
 MAX_LIVE = 10  # keeps the per-step chain reads (and the file's run time) bounded
 
 
@@ -356,10 +358,10 @@ class LandRegistryMachine:
             liens = {i for i in p["liens"] if fn.lien(i).call()[2]}
             seen[pid] = {
                 "owner": fn.holderOf(pid).call(),
-                "live": record[6] == 1,
-                "area": record[3],
+                "live": record[STATUS] == 1,
+                "area": record[AREA],
                 "frozen": int.from_bytes(fn.freezeCase(pid).call(), "big") != 0,
-                "open": record[4],
+                "open": record[OPEN_PROPOSAL],
                 "liens": liens,
                 "consents": {i: fn.lienConsent(i).call() for i in liens},
             }
