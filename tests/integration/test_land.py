@@ -244,3 +244,49 @@ def test_benchmark_reports_registry_gas_beside_a_plain_erc721(w3, people):
     assert figures["baseline.erc721_mint"] < figures["gas.land_register"] < 300_000
     assert figures["baseline.erc721_transfer"] < figures["gas.land_transfer_total"] < 300_000
     assert figures["gas.land_subdivide_2"] < 600_000
+
+
+def test_superseded_expired_proposal_and_retirement_keep_history_and_storage_agreeing(
+    w3, registry, people
+):
+    p = people
+    parcel_id = land.register(
+        w3,
+        p["registrar"],
+        registry,
+        owner=p["alice"].address,
+        cadastral_ref="LOT-E",
+        geometry_hash=land.document_hash("g"),
+        area=10,
+        deed_hash=land.document_hash("d"),
+    )
+    stale = land.propose_transfer(
+        w3,
+        p["alice"],
+        registry,
+        parcel_id,
+        buyer=p["bob"].address,
+        deed_hash=b"\3" * 32,
+        valid_for=60,
+    )
+    w3.provider.make_request("evm_increaseTime", [120])
+    w3.provider.make_request("evm_mine", [])
+    fresh = land.propose_transfer(
+        w3, p["alice"], registry, parcel_id, buyer=p["school"].address, deed_hash=b"\4" * 32
+    )
+    assert agrees(w3, registry, parcel_id).open_proposal_id == fresh
+    land.cancel_transfer(w3, p["bob"], registry, stale)  # the stale one: pointer untouched
+    assert agrees(w3, registry, parcel_id).open_proposal_id == fresh
+    land.cancel_transfer(w3, p["school"], registry, fresh)
+    children = land.subdivide(
+        w3,
+        p["registrar"],
+        registry,
+        parcel_id,
+        [
+            land.ParcelSpec("LOT-E/1", b"\5" * 32, 4, b"\6" * 32),
+            land.ParcelSpec("LOT-E/2", b"\7" * 32, 6, b"\6" * 32),
+        ],
+    )
+    assert agrees(w3, registry, parcel_id).children == tuple(children)
+    assert land.proposal(registry, stale).status == "Cancelled"
