@@ -29,7 +29,9 @@ def project_root() -> Path:
     source_checkout = Path(__file__).resolve().parents[2]
     if (source_checkout / _MARKER).exists():
         return source_checkout
-    raise ConfigError("cannot find the CivicLedger project: run from its folder or set CIVICLEDGER_ROOT")
+    raise ConfigError(
+        "cannot find the CivicLedger project: run from its folder or set CIVICLEDGER_ROOT"
+    )
 
 
 @dataclass(frozen=True)

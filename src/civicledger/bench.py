@@ -20,7 +20,7 @@ from eth_utils import keccak
 from web3 import Web3
 from web3.contract import Contract
 
-from civicledger import artifacts, benefits, chain, devchain, payments
+from civicledger import artifacts, benefits, chain, devchain, land, payments
 from civicledger.benefits import MerchantCategory, ProgramCategory, bits
 from civicledger.deploy import deploy_suite
 
@@ -64,22 +64,46 @@ def floors(inputs: dict[str, bytes]) -> dict[str, int]:
     return {
         # per recipient: a new balance slot, the receiver's code-size check (ERC-1155 acceptance),
         # one TransferSingle, 64 bytes of calldata (address, amount)
-        "distribute_per_recipient": SSTORE_SET + COLD_SLOAD + COLD_ACCOUNT + TRANSFER_SINGLE
+        "distribute_per_recipient": SSTORE_SET
+        + COLD_SLOAD
+        + COLD_ACCOUNT
+        + TRANSFER_SINGLE
         + calldata_cost(bytes(12) + bytes([1] * 20) + bytes(31) + b"\x01"),
         # two balances, the merchant's code-size check, one TransferSingle
-        "citizen_transfer_to_merchant": TX_BASE + calldata_cost(inputs["citizen_transfer_to_merchant"])
-        + 2 * BALANCE_UPDATE + COLD_ACCOUNT + TRANSFER_SINGLE,
+        "citizen_transfer_to_merchant": TX_BASE
+        + calldata_cost(inputs["citizen_transfer_to_merchant"])
+        + 2 * BALANCE_UPDATE
+        + COLD_ACCOUNT
+        + TRANSFER_SINGLE,
         # burn the merchant's whole balance (cleared: refunded), call the stablecoin, move two
         # balances, two logs; no counter (the plain way keeps none either)
-        "redeem": TX_BASE + calldata_cost(inputs["redeem"]) + BALANCE_UPDATE - SSTORE_CLEAR_REFUND
-        + COLD_ACCOUNT + 2 * BALANCE_UPDATE + TRANSFER_SINGLE + ERC20_TRANSFER,
+        "redeem": TX_BASE
+        + calldata_cost(inputs["redeem"])
+        + BALANCE_UPDATE
+        - SSTORE_CLEAR_REFUND
+        + COLD_ACCOUNT
+        + 2 * BALANCE_UPDATE
+        + TRANSFER_SINGLE
+        + ERC20_TRANSFER,
         # as redeem, plus the signature check and a new nonce slot
-        "pay_with_authorization": TX_BASE + calldata_cost(inputs["pay_with_authorization"]) + ECRECOVER
-        + SSTORE_SET + COLD_SLOAD + 2 * BALANCE_UPDATE + COLD_ACCOUNT + 2 * BALANCE_UPDATE
-        + TRANSFER_SINGLE + ERC20_TRANSFER,
+        "pay_with_authorization": TX_BASE
+        + calldata_cost(inputs["pay_with_authorization"])
+        + ECRECOVER
+        + SSTORE_SET
+        + COLD_SLOAD
+        + 2 * BALANCE_UPDATE
+        + COLD_ACCOUNT
+        + 2 * BALANCE_UPDATE
+        + TRANSFER_SINGLE
+        + ERC20_TRANSFER,
         # pull the stablecoin (two balances, allowance), count it in a new escrow slot
-        "fund_program": TX_BASE + calldata_cost(inputs["fund_program"]) + COLD_ACCOUNT
-        + 3 * BALANCE_UPDATE + SSTORE_SET + COLD_SLOAD + ERC20_TRANSFER,
+        "fund_program": TX_BASE
+        + calldata_cost(inputs["fund_program"])
+        + COLD_ACCOUNT
+        + 3 * BALANCE_UPDATE
+        + SSTORE_SET
+        + COLD_SLOAD
+        + ERC20_TRANSFER,
     }
 
 
@@ -115,11 +139,19 @@ class _Run:
         )
         self.send(self.city, self.usd.functions.mint(self.treasurer.address, 10**14))
         self.send(self.city, self.usd.functions.mint(self.pharmacy_bank.address, 1))
-        self.send(self.city, self.usd.functions.mint(self.pharmacy.address, 1))  # plain pays msg.sender
+        self.send(
+            self.city, self.usd.functions.mint(self.pharmacy.address, 1)
+        )  # plain pays msg.sender
         self.send(self.treasurer, self.usd.functions.approve(self.token.address, 2**256 - 1))
         self.send(self.treasurer, self.usd.functions.approve(self.plain.address, 2**256 - 1))
         benefits.onboard_merchant(
-            w3, self.city, self.token, self.pharmacy.address, MerchantCategory.PHARMACY, 1, self.pharmacy_bank.address
+            w3,
+            self.city,
+            self.token,
+            self.pharmacy.address,
+            MerchantCategory.PHARMACY,
+            1,
+            self.pharmacy_bank.address,
         )
 
     def send(self, account: LocalAccount, call: Any) -> chain.Receipt:
@@ -158,30 +190,50 @@ def run(echo: Callable[[str], None] = print, output: Path | None = None) -> dict
         throughput: dict[str, float] = {}
 
         main = r.new_program("bench-main")
-        gas["fund_program"] = r.measure("fund_program", r.treasurer, r.token.functions.fundProgram(main, 10**12))
-        base["fund_program"] = r.measure("plain_fund", r.treasurer, r.plain.functions.fund(main, 10**12))
+        gas["fund_program"] = r.measure(
+            "fund_program", r.treasurer, r.token.functions.fundProgram(main, 10**12)
+        )
+        base["fund_program"] = r.measure(
+            "plain_fund", r.treasurer, r.plain.functions.fund(main, 10**12)
+        )
 
         # Distribution: 200 new recipients in one batch, every rule on (a per-citizen cap too).
-        r.send(r.city, r.token.functions.changeProgramRules(main, (100_000, 2**32 - 1, bits([1]), bits([1]), 50)))
+        r.send(
+            r.city,
+            r.token.functions.changeProgramRules(
+                main, (100_000, 2**32 - 1, bits([1]), bits([1]), 50)
+            ),
+        )
         recipients = _addresses("bench-citizens", DISTRIBUTE_RECIPIENTS)
         started = time.perf_counter()
         used = r.measure(
             "distribute",
             r.city,
-            r.token.functions.distribute(main, keccak(text="bench"), recipients, [5] * len(recipients)),
+            r.token.functions.distribute(
+                main, keccak(text="bench"), recipients, [5] * len(recipients)
+            ),
         )
         elapsed = time.perf_counter() - started
         gas["distribute_per_recipient"] = used // DISTRIBUTE_RECIPIENTS
         plain_recipients = _addresses("plain-citizens", DISTRIBUTE_RECIPIENTS)
         base["distribute_per_recipient"] = (
-            r.measure("plain_distribute", r.city, r.plain.functions.mintToMany(main, plain_recipients, [5] * 200))
+            r.measure(
+                "plain_distribute",
+                r.city,
+                r.plain.functions.mintToMany(main, plain_recipients, [5] * 200),
+            )
             // DISTRIBUTE_RECIPIENTS
         )
         throughput["distribute_recipients_per_second"] = round(DISTRIBUTE_RECIPIENTS / elapsed, 1)
 
         # Citizens with ETH for gas: the wallet way.
         for citizen in (r.alice, r.bob):
-            r.send(r.city, r.token.functions.distribute(main, keccak(text=citizen.address), [citizen.address], [20]))
+            r.send(
+                r.city,
+                r.token.functions.distribute(
+                    main, keccak(text=citizen.address), [citizen.address], [20]
+                ),
+            )
             r.send(r.city, r.plain.functions.mintToMany(main, [citizen.address], [20]))
         pay = r.token.functions.safeTransferFrom
         plain_pay = r.plain.functions.safeTransferFrom
@@ -190,7 +242,9 @@ def run(echo: Callable[[str], None] = print, output: Path | None = None) -> dict
         )
         r.send(r.alice, plain_pay(r.alice.address, r.pharmacy.address, main, 2, b""))
         gas["citizen_transfer_to_merchant"] = r.measure(
-            "citizen_transfer_to_merchant", r.bob, pay(r.bob.address, r.pharmacy.address, main, 2, b"")
+            "citizen_transfer_to_merchant",
+            r.bob,
+            pay(r.bob.address, r.pharmacy.address, main, 2, b""),
         )
         base["citizen_transfer_to_merchant"] = r.measure(
             "plain_transfer", r.bob, plain_pay(r.bob.address, r.pharmacy.address, main, 2, b"")
@@ -200,23 +254,39 @@ def run(echo: Callable[[str], None] = print, output: Path | None = None) -> dict
         r.send(r.pharmacy, r.token.functions.redeem([main], [1]))
         gas["redeem"] = r.measure("redeem", r.pharmacy, r.token.functions.redeem([main], [3]))
         r.send(r.pharmacy, r.plain.functions.redeem([main], [1]))
-        base["redeem"] = r.measure("plain_redeem", r.pharmacy, r.plain.functions.redeem([main], [3]))
+        base["redeem"] = r.measure(
+            "plain_redeem", r.pharmacy, r.plain.functions.redeem([main], [3])
+        )
 
         # Redeem across 10 programs in one transaction.
         programs = [r.new_program(f"bench-{i}") for i in range(REDEEM_PROGRAMS)]
         for pid in programs:
             r.send(r.treasurer, r.token.functions.fundProgram(pid, 100 * FACE))
             r.send(r.treasurer, r.plain.functions.fund(pid, 100 * FACE))
-            r.send(r.city, r.token.functions.distribute(pid, keccak(text=f"b{pid}"), [r.alice.address], [3]))
+            r.send(
+                r.city,
+                r.token.functions.distribute(pid, keccak(text=f"b{pid}"), [r.alice.address], [3]),
+            )
             r.send(r.city, r.plain.functions.mintToMany(pid, [r.alice.address], [3]))
         n = len(programs)
-        r.send(r.alice, r.token.functions.safeBatchTransferFrom(r.alice.address, r.pharmacy.address, programs, [3] * n, b""))
-        r.send(r.alice, r.plain.functions.safeBatchTransferFrom(r.alice.address, r.pharmacy.address, programs, [3] * n, b""))
+        r.send(
+            r.alice,
+            r.token.functions.safeBatchTransferFrom(
+                r.alice.address, r.pharmacy.address, programs, [3] * n, b""
+            ),
+        )
+        r.send(
+            r.alice,
+            r.plain.functions.safeBatchTransferFrom(
+                r.alice.address, r.pharmacy.address, programs, [3] * n, b""
+            ),
+        )
         gas["redeem_batch_per_program"] = (
             r.measure("redeem_batch", r.pharmacy, r.token.functions.redeem(programs, [3] * n)) // n
         )
         base["redeem_batch_per_program"] = (
-            r.measure("plain_redeem_batch", r.pharmacy, r.plain.functions.redeem(programs, [3] * n)) // n
+            r.measure("plain_redeem_batch", r.pharmacy, r.plain.functions.redeem(programs, [3] * n))
+            // n
         )
 
         # Gasless: a signed authorization submitted by the merchant.
@@ -239,11 +309,19 @@ def run(echo: Callable[[str], None] = print, output: Path | None = None) -> dict
         gas["pay_with_authorization"] = r.measure(
             "pay_with_authorization",
             r.pharmacy,
-            r.token.functions.payWithAuthorization(*token_payment.authorization.call_args(), token_payment.signature),
+            r.token.functions.payWithAuthorization(
+                *token_payment.authorization.call_args(), token_payment.signature
+            ),
         )
         plain_payment = payments.authorize(
-            r.alice, merchant=r.pharmacy.address, program_id=main, amount=2, chain_id=chain_id,
-            verifying_contract=r.plain.address, valid_after=now - 60, valid_for=3600,
+            r.alice,
+            merchant=r.pharmacy.address,
+            program_id=main,
+            amount=2,
+            chain_id=chain_id,
+            verifying_contract=r.plain.address,
+            valid_after=now - 60,
+            valid_for=3600,
         )
         # The plain contract's domain is ("Plain", "1"): sign its digest the same way, by hand.
         from eth_account.messages import encode_typed_data
@@ -254,24 +332,46 @@ def run(echo: Callable[[str], None] = print, output: Path | None = None) -> dict
         base["pay_with_authorization"] = r.measure(
             "plain_pay",
             r.pharmacy,
-            r.plain.functions.payWithAuthorization(*plain_payment.authorization.call_args(), plain_sig),
+            r.plain.functions.payWithAuthorization(
+                *plain_payment.authorization.call_args(), plain_sig
+            ),
         )
 
         count = 200
         started = time.perf_counter()
         for _ in range(count):
             signed(r.token.address)
-        throughput["sign_payment_authorizations_per_second"] = round(count / (time.perf_counter() - started), 1)
+        throughput["sign_payment_authorizations_per_second"] = round(
+            count / (time.perf_counter() - started), 1
+        )
 
         floor = floors(r.inputs)
+        actors = dict(
+            zip(
+                ["city", "treasurer", "registrar", "court", "lender", "alice", "bob"],
+                dev.accounts,
+                strict=False,
+            )
+        )
+        for key, value in land.benchmark(dev.w3, actors).items():
+            group, name = key.split(".", 1)
+            (gas if group == "gas" else base)[name] = value
         client = dev.client_version
-        size = len(bytes.fromhex(artifacts.load("BenefitToken").deployed_bytecode.removeprefix("0x")))
+        size = len(
+            bytes.fromhex(artifacts.load("BenefitToken").deployed_bytecode.removeprefix("0x"))
+        )
 
     results: dict[str, Any] = {
         "gas": gas,
         "baseline": base,
         "floor": floor,
         "ratio_to_baseline": {k: round(gas[k] / base[k], 3) for k in gas if k in base},
+        "ratio_land_to_erc721": {
+            "land_register_vs_mint": round(gas["land_register"] / base["erc721_mint"], 3),
+            "land_transfer_total_vs_transfer": round(
+                gas["land_transfer_total"] / base["erc721_transfer"], 3
+            ),
+        },
         "ratio_to_floor": {k: round(gas[k] / floor[k], 3) for k in gas if k in floor},
         "targets": {k: {"limit": v, "gas": gas[k], "met": gas[k] <= v} for k, v in TARGETS.items()},
         "extra": extra,
@@ -290,7 +390,11 @@ def run(echo: Callable[[str], None] = print, output: Path | None = None) -> dict
         },
     }
     # flat keys, as the issue names them (gas.redeem, baseline.redeem, …)
-    results["flat"] = {f"{group}.{k}": v for group in ("gas", "baseline", "floor") for k, v in results[group].items()}
+    results["flat"] = {
+        f"{group}.{k}": v
+        for group in ("gas", "baseline", "floor")
+        for k, v in results[group].items()
+    }
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")

@@ -19,6 +19,7 @@ from web3.logs import DISCARD
 
 from civicledger import chain
 from civicledger.errors import CivicError, ContractError
+from civicledger.roles import grant_roles, role_id  # noqa: F401 - part of this module's API
 
 # Public mainnet caps one transaction at 2**24 gas (EIP-7825); batches are sized under it with
 # room for the estimate to be off.
@@ -64,12 +65,13 @@ def members(mask: int) -> list[int]:
     return [i for i in range(mask.bit_length()) if mask >> i & 1]
 
 
-ROLES = ("PROGRAM_MANAGER_ROLE", "MERCHANT_MANAGER_ROLE", "DISTRIBUTOR_ROLE", "TREASURER_ROLE", "PAUSER_ROLE")
-
-
-def role_id(name: str) -> bytes:
-    """The bytes32 id of a role, e.g. role_id("TREASURER_ROLE")."""
-    return keccak(text=name)
+ROLES = (
+    "PROGRAM_MANAGER_ROLE",
+    "MERCHANT_MANAGER_ROLE",
+    "DISTRIBUTOR_ROLE",
+    "TREASURER_ROLE",
+    "PAUSER_ROLE",
+)
 
 
 @dataclass(frozen=True)
@@ -129,13 +131,6 @@ class ProgramFigures:
         return self.minted - self.redeemed - self.reclaimed
 
 
-def grant_roles(w3: Web3, admin: LocalAccount, token: Contract, grants: dict[str, str]) -> None:
-    """Grant domain roles, e.g. {"TREASURER_ROLE": treasurer_address}; granted ones are skipped."""
-    for role, account in grants.items():
-        if not token.functions.hasRole(role_id(role), account).call():
-            chain.transact(w3, admin, token.functions.grantRole(role_id(role), account))
-
-
 def create_program(w3: Web3, manager: LocalAccount, token: Contract, config: ProgramConfig) -> int:
     """Create a program; returns its id (the ERC-1155 token id)."""
     receipt = chain.transact(w3, manager, token.functions.createProgram(config.as_tuple()))
@@ -168,7 +163,12 @@ def change_rules(
 
 
 def fund_program(
-    w3: Web3, treasurer: LocalAccount, token: Contract, stablecoin: Contract, program_id: int, amount: int
+    w3: Web3,
+    treasurer: LocalAccount,
+    token: Contract,
+    stablecoin: Contract,
+    program_id: int,
+    amount: int,
 ) -> chain.Receipt:
     """Move `amount` stablecoin units from the treasurer into the program's escrow."""
     allowance = stablecoin.functions.allowance(treasurer.address, token.address).call()
@@ -289,7 +289,9 @@ def plan_batches(
     return batches
 
 
-def batch_size_for_gas(gas_per_recipient: int, budget: int = BATCH_GAS_BUDGET, limit: int = 500) -> int:
+def batch_size_for_gas(
+    gas_per_recipient: int, budget: int = BATCH_GAS_BUDGET, limit: int = 500
+) -> int:
     """How many recipients fit one transaction under `budget` gas (and the contract's MAX_BATCH)."""
     return max(1, min(limit, (budget - 60_000) // max(1, gas_per_recipient)))
 
@@ -313,7 +315,9 @@ def distribute(
     by the contract only per batch, so keep the spreadsheet as it was when resuming.
     """
     if batch_size is None:
-        batch_size = batch_size_for_gas(_estimate_gas_per_recipient(w3, distributor, token, program_id, rows))
+        batch_size = batch_size_for_gas(
+            _estimate_gas_per_recipient(w3, distributor, token, program_id, rows)
+        )
     report = DistributionReport(program_id=program_id)
     for batch in plan_batches(run_id, program_id, rows, batch_size):
         report.batches += 1
@@ -326,7 +330,9 @@ def distribute(
             receipt = chain.transact(
                 w3,
                 distributor,
-                token.functions.distribute(program_id, batch.batch_id, list(batch.recipients), list(batch.amounts)),
+                token.functions.distribute(
+                    program_id, batch.batch_id, list(batch.recipients), list(batch.amounts)
+                ),
             )
         except ContractError as exc:
             if exc.name == "BatchAlreadyDistributed":  # mined by a concurrent run meanwhile
@@ -343,7 +349,11 @@ def distribute(
 
 
 def _estimate_gas_per_recipient(
-    w3: Web3, distributor: LocalAccount, token: Contract, program_id: int, rows: Sequence[tuple[str, int]]
+    w3: Web3,
+    distributor: LocalAccount,
+    token: Contract,
+    program_id: int,
+    rows: Sequence[tuple[str, int]],
 ) -> int:
     """Estimate from a sample batch (eth_estimateGas, nothing sent); fall back to a safe figure."""
     sample = list(rows[: min(len(rows), 50)])
@@ -351,7 +361,10 @@ def _estimate_gas_per_recipient(
         return 40_000
     try:
         gas = token.functions.distribute(
-            program_id, keccak(text=f"estimate:{time.time_ns()}"), [a for a, _ in sample], [n for _, n in sample]
+            program_id,
+            keccak(text=f"estimate:{time.time_ns()}"),
+            [a for a, _ in sample],
+            [n for _, n in sample],
         ).estimate_gas({"from": distributor.address})
     except Exception:  # noqa: BLE001 - the real send reports the reason by name
         return 40_000

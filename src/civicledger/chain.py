@@ -58,7 +58,10 @@ def decode_revert(data: bytes | str | None) -> ContractError | None:
         return ContractError("UnknownError", (raw.hex(),), {"data": "0x" + raw.hex()})
     types = [artifacts._canonical_type(p) for p in item["inputs"]]
     values = abi_decode(types, payload)
-    values = tuple(Web3.to_checksum_address(v) if t == "address" else v for t, v in zip(types, values, strict=True))
+    values = tuple(
+        Web3.to_checksum_address(v) if t == "address" else v
+        for t, v in zip(types, values, strict=True)
+    )
     names = [p["name"] or f"arg{i}" for i, p in enumerate(item["inputs"])]
     return ContractError(item["name"], values, dict(zip(names, values, strict=True)))
 
@@ -108,7 +111,9 @@ def _send(w3: Web3, account: LocalAccount, tx: dict[str, Any], estimate: Any) ->
     tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
     receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120)
     if receipt["status"] != 1:
-        raise TransactionFailed(f"transaction {tx_hash.hex()} failed in block {receipt['blockNumber']}")
+        raise TransactionFailed(
+            f"transaction {tx_hash.hex()} failed in block {receipt['blockNumber']}"
+        )
     return Receipt(
         tx_hash="0x" + bytes(tx_hash).hex(),
         block_number=receipt["blockNumber"],
@@ -127,7 +132,12 @@ def transact(w3: Web3, account: LocalAccount, call: ContractFunction, **tx: Any)
 
 def send_ether(w3: Web3, account: LocalAccount, to: str, value: int) -> Receipt:
     """Send `value` wei to `to` (e.g. a little gas money for a citizen's wallet)."""
-    return _send(w3, account, {"to": Web3.to_checksum_address(to), "value": value, "data": "0x"}, w3.eth.estimate_gas)
+    return _send(
+        w3,
+        account,
+        {"to": Web3.to_checksum_address(to), "value": value, "data": "0x"},
+        w3.eth.estimate_gas,
+    )
 
 
 def deploy(w3: Web3, account: LocalAccount, name: str, *args: Any) -> tuple[Contract, Receipt]:

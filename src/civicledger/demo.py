@@ -11,13 +11,15 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 from web3 import Web3
 
-from civicledger import benefits, chain, devchain, payments
+from civicledger import benefits, chain, devchain, land, payments
 from civicledger.benefits import MerchantCategory, ProgramCategory, bits
 from civicledger.deploy import Suite, deploy_suite
 from civicledger.errors import ContractError
 
 Echo = Callable[[str], None]
 
+# Dev accounts by role, in the order tests/conftest.py names them.
+ACTORS = ["city", "treasurer", "registrar", "court", "lender", "alice", "bob", "pharmacy", "school"]
 CITIZENS = 100
 TOKENS_EACH = 10
 FACE_VALUE = 10_000_000  # 10.00 cdUSD per token
@@ -35,6 +37,8 @@ def run(echo: Echo = print) -> None:
             echo(f"  deployed {name:14} {entry['address']}  (block {entry['block']})")
         echo("")
         benefits_story(w3, suite, dev.accounts, echo)
+        actors = dict(zip(ACTORS, dev.accounts, strict=False))
+        land.demo_story(w3, suite.registry, actors, echo)
 
 
 def _money(units: int) -> str:
@@ -91,13 +95,17 @@ def benefits_story(w3: Web3, suite: Suite, accounts: list[LocalAccount], echo: E
     receipt = benefits.fund_program(
         w3, treasurer, token, usd, program_id, config.budget * config.face_value
     )
-    echo(f"Treasury funded the escrow with {_money(config.budget * config.face_value)} (tx {receipt.tx_hash[:10]}…)")
+    echo(
+        f"Treasury funded the escrow with {_money(config.budget * config.face_value)} (tx {receipt.tx_hash[:10]}…)"
+    )
 
     benefits.onboard_merchant(
         w3, city, token, grocer.address, MerchantCategory.GROCERY, 2, grocer_bank.address
     )
     benefits.onboard_merchant(w3, city, token, pharmacy.address, MerchantCategory.PHARMACY, 2)
-    echo(f"Onboarded a grocer {grocer.address[:10]}… (district 2) and a pharmacy {pharmacy.address[:10]}…")
+    echo(
+        f"Onboarded a grocer {grocer.address[:10]}… (district 2) and a pharmacy {pharmacy.address[:10]}…"
+    )
 
     # The city's spreadsheet: 100 families, 10 tokens each, sent in batches; the first run is
     # cut off after one batch (a laptop closed, a node restarted), the second resumes it.
@@ -109,16 +117,31 @@ def benefits_story(w3: Web3, suite: Suite, accounts: list[LocalAccount], echo: E
             raise _Interrupted
 
     try:
-        benefits.distribute(w3, city, token, program_id, rows, run_id="food-2027-jan", batch_size=40, progress=cut_off)
+        benefits.distribute(
+            w3,
+            city,
+            token,
+            program_id,
+            rows,
+            run_id="food-2027-jan",
+            batch_size=40,
+            progress=cut_off,
+        )
     except _Interrupted:
         echo("Distribution to 100 citizens started... interrupted after batch 1 of 3")
-    report = benefits.distribute(w3, city, token, program_id, rows, run_id="food-2027-jan", batch_size=40)
+    report = benefits.distribute(
+        w3, city, token, program_id, rows, run_id="food-2027-jan", batch_size=40
+    )
     echo(
         f"Resumed: batches {report.skipped} already on chain were skipped, {len(report.sent)} sent; "
         f"{report.recipients} more citizens paid, {report.gas_used:,} gas"
     )
-    balances = token.functions.balanceOfBatch([c.address for c in citizens], [program_id] * CITIZENS).call()
-    echo(f"Every citizen holds exactly {set(balances)} tokens; minted {benefits.program(token, program_id).minted:,}")
+    balances = token.functions.balanceOfBatch(
+        [c.address for c in citizens], [program_id] * CITIZENS
+    ).call()
+    echo(
+        f"Every citizen holds exactly {set(balances)} tokens; minted {benefits.program(token, program_id).minted:,}"
+    )
 
     # Family 1 has a little ETH and pays from its wallet.
     family, neighbour = citizens[0], citizens[1]
@@ -127,11 +150,19 @@ def benefits_story(w3: Web3, suite: Suite, accounts: list[LocalAccount], echo: E
     receipt = chain.transact(w3, family, pay)
     echo(f"Family 1 bought food: 3 tokens to the grocer from its wallet (gas {receipt.gas_used:,})")
     try:
-        chain.transact(w3, family, token.functions.safeTransferFrom(family.address, pharmacy.address, program_id, 1, b""))
+        chain.transact(
+            w3,
+            family,
+            token.functions.safeTransferFrom(family.address, pharmacy.address, program_id, 1, b""),
+        )
     except ContractError as refused:
         echo(f"Family 1 tried to spend a food token at the pharmacy: refused, {refused}")
     try:
-        chain.transact(w3, family, token.functions.safeTransferFrom(family.address, neighbour.address, program_id, 1, b""))
+        chain.transact(
+            w3,
+            family,
+            token.functions.safeTransferFrom(family.address, neighbour.address, program_id, 1, b""),
+        )
     except ContractError as refused:
         echo(f"...and to give one to a neighbour: refused, {refused.name}")
 
@@ -152,8 +183,12 @@ def benefits_story(w3: Web3, suite: Suite, accounts: list[LocalAccount], echo: E
         f"{_money(2 * FACE_VALUE)} at once (gas {receipt.gas_used:,})"
     )
     receipt = benefits.redeem_all(w3, grocer, token)
-    echo(f"The grocer redeemed the 3 wallet-way tokens in one transaction (gas {receipt.gas_used:,})")
-    echo(f"Grocer's bank account now holds {_money(usd.functions.balanceOf(grocer_bank.address).call())}")
+    echo(
+        f"The grocer redeemed the 3 wallet-way tokens in one transaction (gas {receipt.gas_used:,})"
+    )
+    echo(
+        f"Grocer's bank account now holds {_money(usd.functions.balanceOf(grocer_bank.address).call())}"
+    )
 
     figures = benefits.program(token, program_id)
     echo("")
@@ -164,5 +199,7 @@ def benefits_story(w3: Web3, suite: Suite, accounts: list[LocalAccount], echo: E
     echo(f"  outstanding       {figures.outstanding:>10,} tokens in citizens' wallets")
     echo(f"  escrow funded     {_money(figures.escrow_funded):>20}")
     echo(f"  paid to merchants {_money(figures.paid_out):>20}")
-    echo(f"  escrow balance    {_money(figures.escrow_balance):>20}  (backs {_money(figures.outstanding_value)} outstanding)")
+    echo(
+        f"  escrow balance    {_money(figures.escrow_balance):>20}  (backs {_money(figures.outstanding_value)} outstanding)"
+    )
     echo("")

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 from web3.contract import Contract
 
-from civicledger import chain
+from civicledger import chain, land
 from civicledger.errors import ConfigError, LiveChainRefused
-from civicledger.manifest import Manifest
-
+from civicledger.manifest import Manifest, deploy_once
 
 # Merchants may still redeem what citizens paid them for this long after a program expires.
 DEFAULT_REDEMPTION_GRACE_PERIOD = 30 * 24 * 3600
@@ -27,19 +25,7 @@ class Suite:
     manifest: Manifest
     stablecoin: Contract
     benefits: Contract
-
-
-def _deploy_once(
-    w3: Web3, account: LocalAccount, manifest: Manifest, name: str, *args: Any
-) -> Contract:
-    """Deploy `name` unless the manifest already holds it and its code is on chain."""
-    known = manifest.address(name)
-    if known and w3.eth.get_code(Web3.to_checksum_address(known)):
-        return chain.at(w3, name, known)
-    contract, receipt = chain.deploy(w3, account, name, *args)
-    manifest.record(name, contract.address, receipt.tx_hash, receipt.block_number, list(args))
-    manifest.save()
-    return contract
+    registry: Contract
 
 
 def deploy_dev_stablecoin(
@@ -50,7 +36,7 @@ def deploy_dev_stablecoin(
     if chain_id not in chain.DEV_CHAIN_IDS:
         raise LiveChainRefused("DevStablecoin", chain_id)
     manifest = manifest or Manifest.load(chain_id)
-    return _deploy_once(w3, account, manifest, "DevStablecoin", account.address)
+    return deploy_once(w3, account, manifest, "DevStablecoin", account.address)
 
 
 def deploy_suite(
@@ -80,7 +66,14 @@ def deploy_suite(
         token = chain.at(w3, "IERC20Metadata", stablecoin)
     manifest.settings["stablecoin"] = token.address
     manifest.save()
-    benefits = _deploy_once(
-        w3, account, manifest, "BenefitToken", account.address, token.address, redemption_grace_period
+    benefits = deploy_once(
+        w3,
+        account,
+        manifest,
+        "BenefitToken",
+        account.address,
+        token.address,
+        redemption_grace_period,
     )
-    return Suite(w3=w3, manifest=manifest, stablecoin=token, benefits=benefits)
+    registry = land.deploy_registry(w3, account, manifest)
+    return Suite(w3=w3, manifest=manifest, stablecoin=token, benefits=benefits, registry=registry)

@@ -24,9 +24,9 @@ from web3.contract import Contract
 
 from civicledger import chain
 from civicledger.chain import Receipt
-from civicledger.deploy import _deploy_once
 from civicledger.errors import CivicError, ContractError
-from civicledger.manifest import Manifest
+from civicledger.manifest import Manifest, deploy_once
+from civicledger.roles import grant_roles
 
 Echo = Callable[[str], None]
 
@@ -91,11 +91,6 @@ def document_hash(content: bytes | str) -> bytes:
     return keccak(content.encode() if isinstance(content, str) else content)
 
 
-def role_id(name: str) -> bytes:
-    """The bytes32 id of a role by name ("REGISTRAR_ROLE")."""
-    return keccak(text=name)
-
-
 def _topic(parcel_id: int) -> str:
     return "0x" + parcel_id.to_bytes(32, "big").hex()
 
@@ -124,17 +119,7 @@ def deploy_registry(
 ) -> Contract:
     """Deploy the LandRegistry (or pick it up from the manifest); `admin` (default: the
     deploying account) receives DEFAULT_ADMIN_ROLE only, and grants the working roles."""
-    return _deploy_once(w3, account, manifest, "LandRegistry", admin or account.address, base_uri)
-
-
-def grant_role(
-    w3: Web3, account: LocalAccount, registry: Contract, role: str, holder: str
-) -> Receipt | None:
-    """Grant `role` (e.g. "REGISTRAR_ROLE") to `holder`, unless it already holds it."""
-    rid = role_id(role)
-    if registry.functions.hasRole(rid, holder).call():
-        return None
-    return chain.transact(w3, account, registry.functions.grantRole(rid, holder))
+    return deploy_once(w3, account, manifest, "LandRegistry", admin or account.address, base_uri)
 
 
 # --------------------------------------------------------------------------------------------
@@ -664,7 +649,7 @@ def ensure_roles(
         ("LENDER_ROLE", "lender"),
     ):
         if actor in actors:
-            grant_role(w3, admin, registry, role, actors[actor].address)
+            grant_roles(w3, admin, registry, {role: actors[actor].address})
 
 
 def demo_story(

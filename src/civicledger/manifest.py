@@ -12,7 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from civicledger import artifacts
+from eth_account.signers.local import LocalAccount
+from web3 import Web3
+from web3.contract import Contract
+
+from civicledger import artifacts, chain
 
 
 @dataclass
@@ -63,3 +67,16 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     return value
+
+
+def deploy_once(
+    w3: Web3, account: LocalAccount, manifest: Manifest, name: str, *args: Any
+) -> Contract:
+    """Deploy `name` unless the manifest already holds it and its code is on chain."""
+    known = manifest.address(name)
+    if known and w3.eth.get_code(Web3.to_checksum_address(known)):
+        return chain.at(w3, name, known)
+    contract, receipt = chain.deploy(w3, account, name, *args)
+    manifest.record(name, contract.address, receipt.tx_hash, receipt.block_number, list(args))
+    manifest.save()
+    return contract

@@ -128,7 +128,9 @@ def domain(chain_id: int, verifying_contract: str) -> dict[str, Any]:
     }
 
 
-def typed_data(auth: PaymentAuthorization, chain_id: int, verifying_contract: str) -> dict[str, Any]:
+def typed_data(
+    auth: PaymentAuthorization, chain_id: int, verifying_contract: str
+) -> dict[str, Any]:
     """The full EIP-712 document, as wallets take it."""
     return {
         "types": {
@@ -176,13 +178,17 @@ def authorize(
     )
     signable = encode_typed_data(full_message=typed_data(auth, chain_id, verifying_contract))
     signature = citizen.sign_message(signable).signature
-    return SignedPayment(auth, bytes(signature), chain_id, Web3.to_checksum_address(verifying_contract))
+    return SignedPayment(
+        auth, bytes(signature), chain_id, Web3.to_checksum_address(verifying_contract)
+    )
 
 
 def signer_of(payment: SignedPayment) -> str:
     """The address that signed `payment` (ECDSA only; contract wallets verify on chain)."""
     auth = payment.authorization
-    signable = encode_typed_data(full_message=typed_data(auth, payment.chain_id, payment.verifying_contract))
+    signable = encode_typed_data(
+        full_message=typed_data(auth, payment.chain_id, payment.verifying_contract)
+    )
     return Account.recover_message(signable, signature=payment.signature)
 
 
@@ -195,7 +201,9 @@ def verify(payment: SignedPayment) -> None:
         )
 
 
-def submit(w3: Web3, submitter: LocalAccount, token: Contract, payment: SignedPayment) -> chain.Receipt:
+def submit(
+    w3: Web3, submitter: LocalAccount, token: Contract, payment: SignedPayment
+) -> chain.Receipt:
     """Submit a signed payment: the citizen's tokens are burnt and the merchant paid, in one tx."""
     if payment.verifying_contract != token.address or payment.chain_id != w3.eth.chain_id:
         raise CivicError(
@@ -224,4 +232,6 @@ def sign_cancel(
 def cancel(
     w3: Web3, submitter: LocalAccount, token: Contract, citizen: str, nonce: bytes, signature: bytes
 ) -> chain.Receipt:
-    return chain.transact(w3, submitter, token.functions.cancelAuthorization(citizen, nonce, signature))
+    return chain.transact(
+        w3, submitter, token.functions.cancelAuthorization(citizen, nonce, signature)
+    )

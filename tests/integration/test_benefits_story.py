@@ -24,12 +24,19 @@ def staff(w3, suite, city, treasurer, signer, grocer, pharmacy):
         w3,
         admin,
         suite.benefits,
-        {r: city.address for r in ("PROGRAM_MANAGER_ROLE", "MERCHANT_MANAGER_ROLE", "DISTRIBUTOR_ROLE")}
+        {
+            r: city.address
+            for r in ("PROGRAM_MANAGER_ROLE", "MERCHANT_MANAGER_ROLE", "DISTRIBUTOR_ROLE")
+        }
         | {"TREASURER_ROLE": treasurer.address},
     )
     chain.transact(w3, admin, suite.stablecoin.functions.mint(treasurer.address, 10**12))
-    benefits.onboard_merchant(w3, admin, suite.benefits, grocer.address, MerchantCategory.GROCERY, 2)
-    benefits.onboard_merchant(w3, admin, suite.benefits, pharmacy.address, MerchantCategory.PHARMACY, 2)
+    benefits.onboard_merchant(
+        w3, admin, suite.benefits, grocer.address, MerchantCategory.GROCERY, 2
+    )
+    benefits.onboard_merchant(
+        w3, admin, suite.benefits, pharmacy.address, MerchantCategory.PHARMACY, 2
+    )
     return {"city": admin, "treasurer": signer(treasurer)}
 
 
@@ -48,7 +55,9 @@ def food(w3, suite, staff):
         per_citizen_cap=20,
     )
     program_id = benefits.create_program(w3, staff["city"], suite.benefits, config)
-    benefits.fund_program(w3, staff["treasurer"], suite.benefits, suite.stablecoin, program_id, 5_000 * FACE)
+    benefits.fund_program(
+        w3, staff["treasurer"], suite.benefits, suite.stablecoin, program_id, 5_000 * FACE
+    )
     return program_id
 
 
@@ -56,18 +65,28 @@ def citizens(n, seed="citizen"):
     return [Account.from_key(keccak(text=f"{seed} {i}")) for i in range(n)]
 
 
-def test_family_buys_food_with_a_social_token_and_the_grocer_is_paid(w3, suite, staff, food, grocer, signer):
+def test_family_buys_food_with_a_social_token_and_the_grocer_is_paid(
+    w3, suite, staff, food, grocer, signer
+):
     token, usd = suite.benefits, suite.stablecoin
     families = citizens(100)
     report = benefits.distribute(
-        w3, staff["city"], token, food, [(f.address, 10) for f in families], run_id="jan", batch_size=50
+        w3,
+        staff["city"],
+        token,
+        food,
+        [(f.address, 10) for f in families],
+        run_id="jan",
+        batch_size=50,
     )
     assert report.recipients == 100 and len(report.sent) == 2
 
     wallet_family, gasless_family = families[0], families[1]
     chain.send_ether(w3, staff["city"], wallet_family.address, 10**16)
     chain.transact(
-        w3, wallet_family, token.functions.safeTransferFrom(wallet_family.address, grocer.address, food, 3, b"")
+        w3,
+        wallet_family,
+        token.functions.safeTransferFrom(wallet_family.address, grocer.address, food, 3, b""),
     )
     signed = payments.authorize(
         gasless_family,
@@ -102,7 +121,16 @@ def test_interrupted_distribution_resumes_without_paying_anyone_twice(w3, suite,
             raise Cut
 
     with pytest.raises(Cut):
-        benefits.distribute(w3, staff["city"], token, food, rows, run_id="feb", batch_size=10, progress=cut_after_first)
+        benefits.distribute(
+            w3,
+            staff["city"],
+            token,
+            food,
+            rows,
+            run_id="feb",
+            batch_size=10,
+            progress=cut_after_first,
+        )
     assert token.functions.balanceOf(families[10].address, food).call() == 0
 
     report = benefits.distribute(w3, staff["city"], token, food, rows, run_id="feb", batch_size=10)
@@ -117,7 +145,9 @@ def test_interrupted_distribution_resumes_without_paying_anyone_twice(w3, suite,
 
 def test_batches_are_sized_under_the_mainnet_transaction_cap(w3, suite, staff, food):
     rows = [(f.address, 1) for f in citizens(60, "sizing")]
-    per_recipient = benefits._estimate_gas_per_recipient(w3, staff["city"], suite.benefits, food, rows)
+    per_recipient = benefits._estimate_gas_per_recipient(
+        w3, staff["city"], suite.benefits, food, rows
+    )
     size = benefits.batch_size_for_gas(per_recipient)
     assert 1 <= size <= 500
     assert size * per_recipient + 60_000 <= benefits.TX_GAS_CAP
@@ -133,7 +163,9 @@ def test_contract_refusals_reach_python_by_name_and_arguments(w3, suite, staff, 
     assert caught.value.name == "BatchAlreadyDistributed"
     assert caught.value.kwargs == {"batchId": batch}
     with pytest.raises(ContractError) as caught:
-        chain.transact(w3, staff["city"], token.functions.distribute(food, keccak(text="x"), [address], [25]))
+        chain.transact(
+            w3, staff["city"], token.functions.distribute(food, keccak(text="x"), [address], [25])
+        )
     assert caught.value.name == "CitizenCapExceeded"
     assert caught.value.kwargs["cap"] == 20 and caught.value.kwargs["balance"] == 26
 
@@ -143,7 +175,9 @@ def test_eth_account_typed_data_matches_the_contract_domain(w3, suite):
     auth = payments.PaymentAuthorization(token.address, token.address, 1, 1, bytes(32), 0, 1)
     from eth_account.messages import encode_typed_data
 
-    signable = encode_typed_data(full_message=payments.typed_data(auth, w3.eth.chain_id, token.address))
+    signable = encode_typed_data(
+        full_message=payments.typed_data(auth, w3.eth.chain_id, token.address)
+    )
     assert signable.header == token.functions.DOMAIN_SEPARATOR().call()
     type_string = (
         "PaymentAuthorization(address citizen,address merchant,uint256 programId,uint256 amount,"
@@ -155,7 +189,11 @@ def test_eth_account_typed_data_matches_the_contract_domain(w3, suite):
 def test_signed_payment_travels_as_json_and_verifies(w3, suite, grocer):
     citizen = citizens(1, "json")[0]
     signed = payments.authorize(
-        citizen, merchant=grocer.address, program_id=1, amount=2, chain_id=w3.eth.chain_id,
+        citizen,
+        merchant=grocer.address,
+        program_id=1,
+        amount=2,
+        chain_id=w3.eth.chain_id,
         verifying_contract=suite.benefits.address,
     )
     again = payments.SignedPayment.from_json(signed.to_json())
@@ -167,17 +205,27 @@ def test_signed_payment_travels_as_json_and_verifies(w3, suite, grocer):
 def test_tampered_authorization_fails_verification_before_sending(w3, suite, grocer):
     citizen = citizens(1, "tamper")[0]
     signed = payments.authorize(
-        citizen, merchant=grocer.address, program_id=1, amount=2, chain_id=w3.eth.chain_id,
+        citizen,
+        merchant=grocer.address,
+        program_id=1,
+        amount=2,
+        chain_id=w3.eth.chain_id,
         verifying_contract=suite.benefits.address,
     )
-    tampered = payments.SignedPayment.from_json(signed.to_json().replace('"amount": 2', '"amount": 20'))
+    tampered = payments.SignedPayment.from_json(
+        signed.to_json().replace('"amount": 2', '"amount": 20')
+    )
     with pytest.raises(CivicError, match="signed by"):
         payments.verify(tampered)
 
 
 def test_authorization_for_another_contract_is_refused_before_sending(w3, suite, grocer, signer):
     signed = payments.authorize(
-        citizens(1)[0], merchant=grocer.address, program_id=1, amount=1, chain_id=w3.eth.chain_id,
+        citizens(1)[0],
+        merchant=grocer.address,
+        program_id=1,
+        amount=1,
+        chain_id=w3.eth.chain_id,
         verifying_contract=suite.stablecoin.address,
     )
     with pytest.raises(CivicError, match="is for contract"):

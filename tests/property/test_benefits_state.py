@@ -14,10 +14,9 @@ import pytest
 from brownie import chain, web3
 from brownie.test import strategy
 
-from tests.brownie_compat import state_machine
-
 from civicledger import payments
 from civicledger.benefits import MerchantCategory, bits, role_id
+from tests.brownie_compat import state_machine
 
 FACES = [10_000_000, 3_000_000]
 BUDGETS = [200, 500]
@@ -46,7 +45,9 @@ class BenefitsMachine:
         cls.citizens, cls.grocer, cls.city, cls.treasurer = citizens, grocer, city, treasurer
         cls.signer = staticmethod(signer)
         cls.holders = [*citizens, grocer]
-        cls.windows = [(token.program(p)["validFrom"], token.program(p)["validUntil"]) for p in programs]
+        cls.windows = [
+            (token.program(p)["validFrom"], token.program(p)["validUntil"]) for p in programs
+        ]
         cls.batch_numbers = itertools.count()
 
     def setup(self):
@@ -111,7 +112,9 @@ class BenefitsMachine:
         i = st_program
         if self.now() > self.windows[i][1]:
             with reverts_named("ProgramExpired"):
-                self.token.fundProgram.call(self.programs[i], st_amount * FACES[i], {"from": self.treasurer})
+                self.token.fundProgram.call(
+                    self.programs[i], st_amount * FACES[i], {"from": self.treasurer}
+                )
         else:
             self.token.fundProgram(self.programs[i], st_amount * FACES[i], {"from": self.treasurer})
             self.funded[i] += st_amount * FACES[i]
@@ -257,8 +260,16 @@ def setup_benefits(BenefitToken, stablecoin, city, treasurer, grocer):
     programs = []
     for i, (days, start) in enumerate([(30, now - 1), (45, now - 1)]):
         config = (
-            f"P{i}", 4, FACES[i], BUDGETS[i], start, now + days * DAY,
-            bits([MerchantCategory.GROCERY]), bits([1]), CAP[i], "",
+            f"P{i}",
+            4,
+            FACES[i],
+            BUDGETS[i],
+            start,
+            now + days * DAY,
+            bits([MerchantCategory.GROCERY]),
+            bits([1]),
+            CAP[i],
+            "",
         )
         pid = token.createProgram(config, {"from": city}).events["NewPBMTypeCreated"]["tokenId"]
         token.fundProgram(pid, FUNDED[i], {"from": treasurer})
@@ -282,4 +293,3 @@ def test_benefit_budgets_escrow_and_balances_hold(
         signer,
         settings={"max_examples": 15, "stateful_step_count": 20},
     )
-

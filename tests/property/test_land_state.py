@@ -11,16 +11,13 @@ Invariants:
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-import brownie.test
 import pytest
 from brownie.exceptions import VirtualMachineError
 from brownie.test import strategy
 
 from civicledger import chain as cl_chain
 from civicledger import land
+from tests.brownie_compat import state_machine
 
 ZERO = "0x" + "00" * 20
 FAR_FUTURE = 2**39  # proposals never expire here; expiry has its own unit tests
@@ -409,22 +406,6 @@ class LandRegistryMachine:
 
 
 @pytest.fixture(scope="module")
-def state_machine():
-    """Brownie's state_machine, from the plain-Python source of brownie.test.stateful.
-
-    eth-brownie 1.22.2 ships that module compiled by mypyc, and the compiled, @final
-    _BrownieStateMachine cannot be combined with a rules class ("TypeError:
-    brownie.test.stateful._BrownieStateMachine object expected"). Its .py source ships beside
-    the compiled module and works unchanged, as for brownie.test.coverage (see TOOLCHAIN.md).
-    """
-    path = Path(brownie.test.__file__).with_name("stateful.py")
-    spec = importlib.util.spec_from_file_location("civicledger_tests_brownie_stateful", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.state_machine
-
-
-@pytest.fixture(scope="module")
 def registry(LandRegistry, city, registrar, court, lender):
     reg = LandRegistry.deploy(city, "https://land.example.city/parcels/", {"from": city})
     reg.grantRole(reg.REGISTRAR_ROLE(), registrar, {"from": city})
@@ -434,7 +415,7 @@ def registry(LandRegistry, city, registrar, court, lender):
 
 
 def test_registry_rules_hold_in_any_order(
-    state_machine, registry, w3, registrar, court, lender, alice, bob, school
+    registry, w3, registrar, court, lender, alice, bob, school
 ):
     state_machine(
         LandRegistryMachine,

@@ -19,7 +19,12 @@ _batch_numbers = itertools.count()
 @pytest.fixture(scope="module")
 def benefit(city, treasurer, stablecoin):
     token = BenefitToken.deploy(city, stablecoin, GRACE, {"from": city})
-    for role in ("PROGRAM_MANAGER_ROLE", "MERCHANT_MANAGER_ROLE", "DISTRIBUTOR_ROLE", "PAUSER_ROLE"):
+    for role in (
+        "PROGRAM_MANAGER_ROLE",
+        "MERCHANT_MANAGER_ROLE",
+        "DISTRIBUTOR_ROLE",
+        "PAUSER_ROLE",
+    ):
         token.grantRole(role_id(role), city, {"from": city})
     token.grantRole(role_id("TREASURER_ROLE"), treasurer, {"from": city})
     stablecoin.mint(treasurer, 10**15, {"from": city})
@@ -30,7 +35,9 @@ def benefit(city, treasurer, stablecoin):
 @pytest.fixture(scope="module")
 def merchants(benefit, city, pharmacy, pharmacy_bank, school, grocer):
     """Pharmacy (north, pays out to its bank account), school (north), grocer (south)."""
-    benefit.onboardMerchant(pharmacy, MerchantCategory.PHARMACY, NORTH, pharmacy_bank, {"from": city})
+    benefit.onboardMerchant(
+        pharmacy, MerchantCategory.PHARMACY, NORTH, pharmacy_bank, {"from": city}
+    )
     benefit.onboardMerchant(school, MerchantCategory.SCHOOL, NORTH, school, {"from": city})
     benefit.onboardMerchant(grocer, MerchantCategory.GROCERY, SOUTH, grocer, {"from": city})
     return {"pharmacy": pharmacy, "school": school, "grocer": grocer}
@@ -80,6 +87,8 @@ def give(benefit, city):
 
     def give(program_id, *citizens, amount=10):
         batch = f"batch-{next(_batch_numbers)}".encode().ljust(32, b"\0")
-        return benefit.distribute(program_id, batch, list(citizens), [amount] * len(citizens), {"from": city})
+        return benefit.distribute(
+            program_id, batch, list(citizens), [amount] * len(citizens), {"from": city}
+        )
 
     return give

@@ -1,9 +1,9 @@
 """Distribution: batches used once, within budget, backed by escrow, within the per-citizen cap."""
 
 from brownie import ZERO_ADDRESS, chain
-from tests.conftest import ANY
 
 from civicledger.benefits import role_id
+from tests.conftest import ANY
 
 from .conftest import DAY, FACE
 
@@ -47,14 +47,18 @@ def test_zero_amount_is_refused_naming_the_recipient(benefit, city, health, alic
         benefit.distribute(health, BATCH, [alice, bob], [1, 0], {"from": city})
 
 
-def test_distribution_cannot_exceed_the_budget(benefit, city, make_program, merchants, alice, reverts):
+def test_distribution_cannot_exceed_the_budget(
+    benefit, city, make_program, merchants, alice, reverts
+):
     pid = make_program(budget=10)
     benefit.distribute(pid, BATCH, [alice], [8], {"from": city})
     with reverts("BudgetExceeded", pid, 10, 8, 3):
         benefit.distribute(pid, b"second".ljust(32, b"\0"), [alice], [3], {"from": city})
 
 
-def test_distribution_cannot_exceed_what_escrow_backs(benefit, city, treasurer, make_program, alice, reverts):
+def test_distribution_cannot_exceed_what_escrow_backs(
+    benefit, city, treasurer, make_program, alice, reverts
+):
     pid = make_program(fund=False, budget=100)
     benefit.fundProgram(pid, 5 * FACE, {"from": treasurer})
     benefit.distribute(pid, BATCH, [alice], [5], {"from": city})
@@ -68,7 +72,9 @@ def test_unfunded_program_cannot_be_distributed(benefit, city, make_program, ali
         benefit.distribute(pid, BATCH, [alice], [1], {"from": city})
 
 
-def test_citizen_cannot_hold_more_than_the_per_citizen_cap(benefit, city, make_program, alice, bob, reverts):
+def test_citizen_cannot_hold_more_than_the_per_citizen_cap(
+    benefit, city, make_program, alice, bob, reverts
+):
     pid = make_program(perCitizenCap=10)
     benefit.distribute(pid, BATCH, [alice, bob], [10, 4], {"from": city})
     with reverts("CitizenCapExceeded", pid, bob, 10, 11):

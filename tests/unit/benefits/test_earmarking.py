@@ -1,9 +1,9 @@
 """Earmarking, enforced by the token itself: who, what, when and where tokens can be spent."""
 
 from brownie import chain
-from tests.conftest import ANY
 
 from civicledger.benefits import MerchantCategory, bits
+from tests.conftest import ANY
 
 from .conftest import DAY, NORTH, SOUTH
 
@@ -25,14 +25,18 @@ def test_citizen_cannot_pay_another_citizen(benefit, health, give, alice, bob, r
         pay(benefit, alice, bob, health)
 
 
-def test_citizen_cannot_pay_a_suspended_merchant(benefit, city, health, give, alice, pharmacy, reverts):
+def test_citizen_cannot_pay_a_suspended_merchant(
+    benefit, city, health, give, alice, pharmacy, reverts
+):
     give(health, alice)
     benefit.suspendMerchant(pharmacy, "audit", {"from": city})
     with reverts("MerchantSuspended", pharmacy):
         pay(benefit, alice, pharmacy, health)
 
 
-def test_citizen_cannot_pay_merchant_outside_program_categories(benefit, health, give, alice, school, reverts):
+def test_citizen_cannot_pay_merchant_outside_program_categories(
+    benefit, health, give, alice, school, reverts
+):
     give(health, alice)
     with reverts("MerchantCategoryNotAllowed", health, school, MerchantCategory.SCHOOL):
         pay(benefit, alice, school, health)
@@ -47,7 +51,9 @@ def test_citizen_cannot_pay_merchant_outside_program_district(
         pay(benefit, alice, grocer, food)
 
 
-def test_citizen_can_pay_once_the_district_is_added(benefit, city, make_program, merchants, give, alice, grocer):
+def test_citizen_can_pay_once_the_district_is_added(
+    benefit, city, make_program, merchants, give, alice, grocer
+):
     food = make_program(name="Food 2027", merchantCategories=bits([MerchantCategory.GROCERY]))
     give(food, alice)
     p = benefit.program(food)
@@ -57,7 +63,9 @@ def test_citizen_can_pay_once_the_district_is_added(benefit, city, make_program,
     assert benefit.balanceOf(grocer, food) == 1
 
 
-def test_citizen_cannot_pay_before_the_program_starts(benefit, make_program, merchants, give, alice, pharmacy, reverts):
+def test_citizen_cannot_pay_before_the_program_starts(
+    benefit, make_program, merchants, give, alice, pharmacy, reverts
+):
     start = chain.time() + 5 * DAY
     pid = make_program(validFrom=start, validUntil=start + 30 * DAY)
     give(pid, alice)
@@ -65,7 +73,9 @@ def test_citizen_cannot_pay_before_the_program_starts(benefit, make_program, mer
         pay(benefit, alice, pharmacy, pid)
 
 
-def test_citizen_cannot_pay_after_the_program_expires(benefit, health, give, alice, pharmacy, reverts):
+def test_citizen_cannot_pay_after_the_program_expires(
+    benefit, health, give, alice, pharmacy, reverts
+):
     give(health, alice)
     until = benefit.program(health)["validUntil"]
     chain.sleep(31 * DAY)
@@ -77,34 +87,44 @@ def test_citizen_cannot_pay_after_the_program_expires(benefit, health, give, ali
 def test_merchant_cannot_pass_tokens_on_to_another_merchant(
     benefit, city, make_program, merchants, give, alice, pharmacy, reverts
 ):
-    pid = make_program(merchantCategories=bits([MerchantCategory.PHARMACY, MerchantCategory.SCHOOL]))
+    pid = make_program(
+        merchantCategories=bits([MerchantCategory.PHARMACY, MerchantCategory.SCHOOL])
+    )
     give(pid, alice)
     pay(benefit, alice, pharmacy, pid)
     with reverts("MerchantTransferNotAllowed", pid, pharmacy, merchants["school"]):
         pay(benefit, pharmacy, merchants["school"], pid)
 
 
-def test_merchant_cannot_hand_tokens_back_to_a_citizen(benefit, health, give, alice, bob, pharmacy, reverts):
+def test_merchant_cannot_hand_tokens_back_to_a_citizen(
+    benefit, health, give, alice, bob, pharmacy, reverts
+):
     give(health, alice)
     pay(benefit, alice, pharmacy, health)
     with reverts("MerchantTransferNotAllowed", health, pharmacy, bob):
         pay(benefit, pharmacy, bob, health)
 
 
-def test_operator_approved_by_citizen_is_held_to_the_same_rules(benefit, health, give, alice, bob, reverts):
+def test_operator_approved_by_citizen_is_held_to_the_same_rules(
+    benefit, health, give, alice, bob, reverts
+):
     give(health, alice)
     benefit.setApprovalForAll(bob, True, {"from": alice})
     with reverts("CitizenTransferNotAllowed", health, alice, bob):
         benefit.safeTransferFrom(alice, bob, health, 1, b"", {"from": bob})
 
 
-def test_batch_transfer_checks_every_program(benefit, make_program, merchants, give, alice, pharmacy, reverts):
+def test_batch_transfer_checks_every_program(
+    benefit, make_program, merchants, give, alice, pharmacy, reverts
+):
     health = make_program()
     school_fund = make_program(name="Books", merchantCategories=bits([MerchantCategory.SCHOOL]))
     give(health, alice)
     give(school_fund, alice)
     with reverts("MerchantCategoryNotAllowed", school_fund, pharmacy, MerchantCategory.PHARMACY):
-        benefit.safeBatchTransferFrom(alice, pharmacy, [health, school_fund], [1, 1], b"", {"from": alice})
+        benefit.safeBatchTransferFrom(
+            alice, pharmacy, [health, school_fund], [1, 1], b"", {"from": alice}
+        )
 
 
 def test_paused_token_refuses_payments(benefit, city, health, give, alice, pharmacy, reverts):

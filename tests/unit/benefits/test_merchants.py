@@ -9,9 +9,16 @@ from .conftest import NORTH
 
 
 def test_merchant_manager_onboards_a_merchant_with_payout(benefit, city, pharmacy, pharmacy_bank):
-    tx = benefit.onboardMerchant(pharmacy, MerchantCategory.PHARMACY, NORTH, pharmacy_bank, {"from": city})
+    tx = benefit.onboardMerchant(
+        pharmacy, MerchantCategory.PHARMACY, NORTH, pharmacy_bank, {"from": city}
+    )
     assert benefit.isMerchant(pharmacy)
-    assert plain(benefit.merchant(pharmacy)) == (pharmacy_bank.address, MerchantCategory.PHARMACY, NORTH, 1)
+    assert plain(benefit.merchant(pharmacy)) == (
+        pharmacy_bank.address,
+        MerchantCategory.PHARMACY,
+        NORTH,
+        1,
+    )
     assert tx.events["MerchantList"]["action"] == "add"
     assert tx.events["MerchantList"]["addresses"] == [pharmacy]
     assert tx.events["MerchantOnboarded"]["payout"] == pharmacy_bank

@@ -5,8 +5,8 @@ from brownie import ContractWallet, chain, web3
 from eth_keys import keys
 
 from civicledger import payments
-from tests.conftest import ANY
 from civicledger.benefits import MerchantCategory
+from tests.conftest import ANY
 
 from .conftest import FACE
 
@@ -72,7 +72,9 @@ def test_expired_authorization_is_refused(benefit, health, give, alice, pharmacy
         submit(benefit, payment, pharmacy)
 
 
-def test_authorization_is_refused_before_it_is_valid(benefit, health, give, alice, pharmacy, sign, reverts):
+def test_authorization_is_refused_before_it_is_valid(
+    benefit, health, give, alice, pharmacy, sign, reverts
+):
     give(health, alice)
     later = chain.time() + 1000
     payment = sign(alice, pharmacy, health, valid_after=later)
@@ -86,12 +88,16 @@ def test_authorization_signed_by_someone_else_is_refused(
     give(health, alice)
     forged = sign(bob, pharmacy, health)
     # bob signed, but the authorization claims to spend alice's tokens
-    auth = forged.authorization.__class__(**{**forged.authorization.__dict__, "citizen": alice.address})
+    auth = forged.authorization.__class__(
+        **{**forged.authorization.__dict__, "citizen": alice.address}
+    )
     with reverts("InvalidAuthorizationSignature", alice):
         benefit.payWithAuthorization(*auth.call_args(), forged.signature, {"from": pharmacy})
 
 
-def test_authorization_changed_after_signing_is_refused(benefit, health, give, alice, pharmacy, sign, reverts):
+def test_authorization_changed_after_signing_is_refused(
+    benefit, health, give, alice, pharmacy, sign, reverts
+):
     give(health, alice)
     payment = sign(alice, pharmacy, health, amount=1)
     auth = payment.authorization.__class__(**{**payment.authorization.__dict__, "amount": 9})
@@ -99,14 +105,18 @@ def test_authorization_changed_after_signing_is_refused(benefit, health, give, a
         benefit.payWithAuthorization(*auth.call_args(), payment.signature, {"from": pharmacy})
 
 
-def test_authorization_signed_for_another_chain_is_refused(benefit, health, give, alice, pharmacy, sign, reverts):
+def test_authorization_signed_for_another_chain_is_refused(
+    benefit, health, give, alice, pharmacy, sign, reverts
+):
     give(health, alice)
     payment = sign(alice, pharmacy, health, chain_id=11155111)
     with reverts("InvalidAuthorizationSignature", alice):
         submit(benefit, payment, pharmacy)
 
 
-def test_malleable_high_s_signature_is_refused(benefit, health, give, alice, pharmacy, sign, reverts):
+def test_malleable_high_s_signature_is_refused(
+    benefit, health, give, alice, pharmacy, sign, reverts
+):
     give(health, alice)
     payment = sign(alice, pharmacy, health)
     sig = payment.signature
@@ -118,7 +128,9 @@ def test_malleable_high_s_signature_is_refused(benefit, health, give, alice, pha
         submit(benefit, payment, pharmacy, signature=flipped)
 
 
-def test_signed_payment_obeys_the_same_earmark_rules(benefit, health, give, alice, school, sign, reverts):
+def test_signed_payment_obeys_the_same_earmark_rules(
+    benefit, health, give, alice, school, sign, reverts
+):
     give(health, alice)
     payment = sign(alice, school, health)
     with reverts("MerchantCategoryNotAllowed", health, school, MerchantCategory.SCHOOL):
@@ -131,21 +143,27 @@ def test_signed_payment_to_a_citizen_is_refused(benefit, health, give, alice, bo
         submit(benefit, sign(alice, bob, health), bob)
 
 
-def test_zero_amount_authorization_is_refused(benefit, health, give, alice, pharmacy, sign, reverts):
+def test_zero_amount_authorization_is_refused(
+    benefit, health, give, alice, pharmacy, sign, reverts
+):
     give(health, alice)
     payment = sign(alice, pharmacy, health, amount=0)
     with reverts("PaymentAmountZero", alice, payment.authorization.nonce):
         submit(benefit, payment, pharmacy)
 
 
-def test_paused_token_refuses_signed_payments(benefit, city, health, give, alice, pharmacy, sign, reverts):
+def test_paused_token_refuses_signed_payments(
+    benefit, city, health, give, alice, pharmacy, sign, reverts
+):
     give(health, alice)
     benefit.pause({"from": city})
     with reverts("EnforcedPause"):
         submit(benefit, sign(alice, pharmacy, health), pharmacy)
 
 
-def test_citizen_cancels_an_unused_authorization(benefit, health, give, alice, pharmacy, sign, signer, reverts):
+def test_citizen_cancels_an_unused_authorization(
+    benefit, health, give, alice, pharmacy, sign, signer, reverts
+):
     give(health, alice)
     payment = sign(alice, pharmacy, health)
     nonce = payment.authorization.nonce
@@ -163,7 +181,9 @@ def test_cancellation_must_be_signed_by_the_citizen(benefit, alice, bob, signer,
         benefit.cancelAuthorization(alice, nonce, sig, {"from": bob})
 
 
-def test_contract_wallet_pays_through_erc1271(benefit, stablecoin, city, health, pharmacy, pharmacy_bank, signer, sign):
+def test_contract_wallet_pays_through_erc1271(
+    benefit, stablecoin, city, health, pharmacy, pharmacy_bank, signer, sign
+):
     owner = signer(city)
     wallet = ContractWallet.deploy(city, {"from": city})
     benefit.distribute(health, b"wallet".ljust(32, b"\0"), [wallet], [3], {"from": city})
@@ -177,7 +197,9 @@ def test_contract_wallet_pays_through_erc1271(benefit, stablecoin, city, health,
         valid_after=chain.time() - 60,
     )
     # the owner key signs, but the payer named in the authorization is the wallet contract
-    auth = payment.authorization.__class__(**{**payment.authorization.__dict__, "citizen": wallet.address})
+    auth = payment.authorization.__class__(
+        **{**payment.authorization.__dict__, "citizen": wallet.address}
+    )
     resigned = payments.authorize(
         owner,
         merchant=pharmacy.address,
@@ -191,7 +213,9 @@ def test_contract_wallet_pays_through_erc1271(benefit, stablecoin, city, health,
     assert resigned  # sanity: authorize signs for the owner's own address
     from eth_account.messages import encode_typed_data
 
-    signable = encode_typed_data(full_message=payments.typed_data(auth, web3.eth.chain_id, benefit.address))
+    signable = encode_typed_data(
+        full_message=payments.typed_data(auth, web3.eth.chain_id, benefit.address)
+    )
     signature = owner.sign_message(signable).signature
     benefit.payWithAuthorization(*auth.call_args(), signature, {"from": pharmacy})
     assert benefit.balanceOf(wallet, health) == 1
@@ -204,11 +228,19 @@ def test_contract_wallet_rejects_a_signature_not_from_its_owner(
     wallet = ContractWallet.deploy(city, {"from": city})
     benefit.distribute(health, b"wallet".ljust(32, b"\0"), [wallet], [3], {"from": city})
     auth = payments.PaymentAuthorization(
-        wallet.address, pharmacy.address, health, 1, payments.new_nonce(), chain.time() - 60, chain.time() + 600
+        wallet.address,
+        pharmacy.address,
+        health,
+        1,
+        payments.new_nonce(),
+        chain.time() - 60,
+        chain.time() + 600,
     )
     from eth_account.messages import encode_typed_data
 
-    signable = encode_typed_data(full_message=payments.typed_data(auth, web3.eth.chain_id, benefit.address))
+    signable = encode_typed_data(
+        full_message=payments.typed_data(auth, web3.eth.chain_id, benefit.address)
+    )
     signature = signer(alice).sign_message(signable).signature
     with reverts("InvalidAuthorizationSignature", wallet):
         benefit.payWithAuthorization(*auth.call_args(), signature, {"from": pharmacy})

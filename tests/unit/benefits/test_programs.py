@@ -2,9 +2,9 @@
 
 import brownie
 from brownie import chain
-from tests.conftest import ANY, plain
 
 from civicledger.benefits import MerchantCategory, bits, role_id
+from tests.conftest import ANY, plain
 
 from .conftest import DAY, FACE, NORTH, SOUTH, program_config
 
@@ -18,14 +18,25 @@ def test_program_manager_creates_a_program_with_its_terms(benefit, city):
     assert tx.events["ProgramCreated"]["faceValue"] == FACE
     assert tx.events["URI"]["value"] == "ipfs://health-2027.json"
     p = benefit.program(pid)
-    assert (p["faceValue"], p["budget"], p["minted"], p["redeemed"], p["reclaimed"]) == (FACE, 1000, 0, 0, 0)
+    assert (p["faceValue"], p["budget"], p["minted"], p["redeemed"], p["reclaimed"]) == (
+        FACE,
+        1000,
+        0,
+        0,
+        0,
+    )
     assert p["districts"] == bits([NORTH])
 
 
 def test_program_exposes_erc7291_token_details_and_erc1155_uri(benefit, city):
     config = program_config()
     benefit.createProgram(config, {"from": city})
-    assert plain(benefit.getTokenDetails(1)) == ("Health 2027", FACE, config[5], "ipfs://health-2027.json")
+    assert plain(benefit.getTokenDetails(1)) == (
+        "Health 2027",
+        FACE,
+        config[5],
+        "ipfs://health-2027.json",
+    )
     assert benefit.uri(1) == "ipfs://health-2027.json"
 
 
@@ -37,13 +48,17 @@ def test_account_without_program_manager_role_cannot_create_a_program(benefit, a
 def test_program_must_end_after_it_starts(benefit, city, reverts):
     now = chain.time()
     with reverts("ProgramValidityInvalid", now + 10, now + 10, ANY):
-        benefit.createProgram(program_config(validFrom=now + 10, validUntil=now + 10), {"from": city})
+        benefit.createProgram(
+            program_config(validFrom=now + 10, validUntil=now + 10), {"from": city}
+        )
 
 
 def test_program_cannot_be_created_already_expired(benefit, city, reverts):
     now = chain.time()
     with reverts("ProgramValidityInvalid", now - 100, now - 50, ANY):
-        benefit.createProgram(program_config(validFrom=now - 100, validUntil=now - 50), {"from": city})
+        benefit.createProgram(
+            program_config(validFrom=now - 100, validUntil=now - 50), {"from": city}
+        )
 
 
 def test_program_terms_must_not_be_zero(benefit, city, reverts):
@@ -69,10 +84,21 @@ def test_rule_change_emits_previous_and_new_rules(benefit, city, make_program):
     rules = (2_000, new_until, bits([MerchantCategory.PHARMACY]), bits([NORTH, SOUTH]), 5)
     tx = benefit.changeProgramRules(pid, rules, {"from": city})
     event = tx.events["ProgramRulesChanged"]
-    assert plain(event["previous"]) == (1_000, old["validUntil"], old["merchantCategories"], old["districts"], 0)
+    assert plain(event["previous"]) == (
+        1_000,
+        old["validUntil"],
+        old["merchantCategories"],
+        old["districts"],
+        0,
+    )
     assert plain(event["current"]) == rules
     p = benefit.program(pid)
-    assert (p["budget"], p["validUntil"], p["perCitizenCap"], p["faceValue"]) == (2_000, new_until, 5, FACE)
+    assert (p["budget"], p["validUntil"], p["perCitizenCap"], p["faceValue"]) == (
+        2_000,
+        new_until,
+        5,
+        FACE,
+    )
 
 
 def test_rule_change_cannot_bring_expiry_forward(benefit, city, make_program, reverts):
@@ -82,7 +108,9 @@ def test_rule_change_cannot_bring_expiry_forward(benefit, city, make_program, re
         benefit.changeProgramRules(pid, (1_000, p["validUntil"] - 1, 1, 1, 0), {"from": city})
 
 
-def test_rule_change_cannot_cut_budget_below_minted(benefit, city, make_program, give, alice, reverts):
+def test_rule_change_cannot_cut_budget_below_minted(
+    benefit, city, make_program, give, alice, reverts
+):
     pid = make_program(merchantCategories=1)
     give(pid, alice, amount=40)
     p = benefit.program(pid)

@@ -1,9 +1,9 @@
 """Settlement: funding the escrow, merchants redeeming, and unspent escrow after expiry."""
 
 from brownie import chain
-from tests.conftest import ANY, plain
 
 from civicledger.benefits import MerchantCategory, bits, role_id
+from tests.conftest import ANY, plain
 
 from .conftest import DAY, FACE, GRACE
 
@@ -67,7 +67,9 @@ def test_merchant_redeems_several_programs_in_one_transaction(
     assert stablecoin.balanceOf(pharmacy_bank) == 2 * FACE + 10 * FACE
 
 
-def test_redemption_cannot_exceed_what_the_merchant_holds(benefit, health, give, alice, pharmacy, reverts):
+def test_redemption_cannot_exceed_what_the_merchant_holds(
+    benefit, health, give, alice, pharmacy, reverts
+):
     paid(benefit, give, health, alice, pharmacy, 2)
     with reverts("ERC1155InsufficientBalance", pharmacy, 2, 3, health):
         benefit.redeem([health], [3], {"from": pharmacy})
@@ -104,7 +106,9 @@ def test_merchant_can_redeem_during_the_grace_period(benefit, health, give, alic
     assert benefit.program(health)["redeemed"] == 1
 
 
-def test_rule_changes_do_not_stop_redemption_of_paid_tokens(benefit, city, health, give, alice, pharmacy):
+def test_rule_changes_do_not_stop_redemption_of_paid_tokens(
+    benefit, city, health, give, alice, pharmacy
+):
     paid(benefit, give, health, alice, pharmacy, 1)
     p = benefit.program(health)
     rules = (p["budget"], p["validUntil"], bits([MerchantCategory.CLINIC]), p["districts"], 0)
@@ -112,7 +116,9 @@ def test_rule_changes_do_not_stop_redemption_of_paid_tokens(benefit, city, healt
     benefit.redeem([health], [1], {"from": pharmacy})
 
 
-def test_merchant_cannot_redeem_after_the_grace_period(benefit, health, give, alice, pharmacy, reverts):
+def test_merchant_cannot_redeem_after_the_grace_period(
+    benefit, health, give, alice, pharmacy, reverts
+):
     paid(benefit, give, health, alice, pharmacy, 1)
     closes = benefit.program(health)["validUntil"] + GRACE
     chain.sleep(30 * DAY + GRACE + 10)
@@ -128,7 +134,9 @@ def test_paused_token_refuses_redemption(benefit, city, health, give, alice, pha
         benefit.redeem([health], [1], {"from": pharmacy})
 
 
-def test_unspent_escrow_cannot_be_withdrawn_while_redemption_is_open(benefit, treasurer, health, reverts):
+def test_unspent_escrow_cannot_be_withdrawn_while_redemption_is_open(
+    benefit, treasurer, health, reverts
+):
     closes = benefit.program(health)["validUntil"] + GRACE
     with reverts("RedemptionStillOpen", health, closes, ANY):
         benefit.withdrawUnspent(health, {"from": treasurer})
@@ -165,7 +173,9 @@ def test_unspent_escrow_is_withdrawn_once(benefit, treasurer, health, reverts):
         benefit.withdrawUnspent(health, {"from": treasurer})
 
 
-def test_expired_tokens_are_reclaimed_and_counted(benefit, treasurer, health, give, alice, bob, carol):
+def test_expired_tokens_are_reclaimed_and_counted(
+    benefit, treasurer, health, give, alice, bob, carol
+):
     give(health, alice, bob, amount=7)
     chain.sleep(30 * DAY + GRACE + 1)
     chain.mine()
@@ -176,7 +186,9 @@ def test_expired_tokens_are_reclaimed_and_counted(benefit, treasurer, health, gi
     assert (p["minted"], p["redeemed"], p["reclaimed"]) == (14, 0, 14)
 
 
-def test_tokens_cannot_be_reclaimed_while_redemption_is_open(benefit, treasurer, health, give, alice, reverts):
+def test_tokens_cannot_be_reclaimed_while_redemption_is_open(
+    benefit, treasurer, health, give, alice, reverts
+):
     give(health, alice)
     with reverts("RedemptionStillOpen", health, ANY, ANY):
         benefit.reclaimExpired(health, [alice], {"from": treasurer})

@@ -1,6 +1,6 @@
 """Court freezes: a frozen parcel is not transferred, encumbered, subdivided or merged."""
 
-from conftest import digest, ref
+from .conftest import digest, ref
 
 CASE = ref("CASE-2026-117")
 

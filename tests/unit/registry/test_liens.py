@@ -1,6 +1,6 @@
 """Liens: registered by a lender, block a transfer until their lender consents, released by it."""
 
-from conftest import DAY, digest, later, ref
+from .conftest import DAY, digest, later, ref
 
 
 def test_lender_registers_a_lien(registry, make_parcel, lender):

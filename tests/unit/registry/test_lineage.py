@@ -1,6 +1,6 @@
 """Subdivision and merger: area conserved, parents retired (never deleted), lineage queryable."""
 
-from conftest import BASE_URI, digest, ref
+from .conftest import BASE_URI, digest, ref
 
 LIVE, RETIRED = 1, 2
 

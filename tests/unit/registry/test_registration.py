@@ -1,7 +1,8 @@
 """Registering parcels: who may, what a record needs, and what wallets see."""
 
 import brownie
-from conftest import BASE_URI, digest, ref
+
+from .conftest import BASE_URI, digest, ref
 
 
 def test_registrar_registers_a_parcel_with_its_record_and_title(registry, registrar, alice):

@@ -2,7 +2,8 @@
 
 import brownie
 from brownie import chain
-from conftest import DAY, digest, later, ref
+
+from .conftest import DAY, digest, later, ref
 
 OPEN, ACCEPTED, CANCELLED, COMPLETED = 1, 2, 3, 4
 

@@ -1,0 +1,26 @@
+"""A merchant redeems every benefit token it holds: `brownie run scripts/redeem.py --network …`.
+
+The merchant's key comes from CIVIC_KEYSTORE + CIVIC_KEYSTORE_PASSWORD; the BenefitToken's
+address from deployments/<chainid>.json.
+"""
+
+from brownie import web3
+
+from civicledger import benefits, chain
+from civicledger.accounts import load_signer
+from civicledger.manifest import Manifest
+
+
+def main():
+    manifest = Manifest.load(web3.eth.chain_id)
+    address = manifest.address("BenefitToken")
+    if address is None:
+        raise SystemExit(f"no BenefitToken in {manifest.path}: deploy first")
+    receipt = benefits.redeem_all(
+        web3, load_signer(web3.eth.chain_id), chain.at(web3, "BenefitToken", address)
+    )
+    print(
+        "nothing to redeem"
+        if receipt is None
+        else f"redeemed: tx {receipt.tx_hash}, gas {receipt.gas_used:,}"
+    )
