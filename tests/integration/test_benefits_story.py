@@ -186,16 +186,20 @@ def test_eth_account_typed_data_matches_the_contract_domain(w3, suite):
     assert keccak(text=type_string) == token.functions.PAYMENT_AUTHORIZATION_TYPEHASH().call()
 
 
+def sign_payment(w3, citizen, merchant, verifying_contract, amount=2):
+    return payments.authorize(
+        citizen,
+        merchant=merchant.address,
+        program_id=1,
+        amount=amount,
+        chain_id=w3.eth.chain_id,
+        verifying_contract=verifying_contract,
+    )
+
+
 def test_signed_payment_travels_as_json_and_verifies(w3, suite, grocer):
     citizen = citizens(1, "json")[0]
-    signed = payments.authorize(
-        citizen,
-        merchant=grocer.address,
-        program_id=1,
-        amount=2,
-        chain_id=w3.eth.chain_id,
-        verifying_contract=suite.benefits.address,
-    )
+    signed = sign_payment(w3, citizen, grocer, suite.benefits.address)
     again = payments.SignedPayment.from_json(signed.to_json())
     assert again == signed
     payments.verify(again)
@@ -203,15 +207,7 @@ def test_signed_payment_travels_as_json_and_verifies(w3, suite, grocer):
 
 
 def test_tampered_authorization_fails_verification_before_sending(w3, suite, grocer):
-    citizen = citizens(1, "tamper")[0]
-    signed = payments.authorize(
-        citizen,
-        merchant=grocer.address,
-        program_id=1,
-        amount=2,
-        chain_id=w3.eth.chain_id,
-        verifying_contract=suite.benefits.address,
-    )
+    signed = sign_payment(w3, citizens(1, "tamper")[0], grocer, suite.benefits.address)
     tampered = payments.SignedPayment.from_json(
         signed.to_json().replace('"amount": 2', '"amount": 20')
     )
@@ -220,14 +216,7 @@ def test_tampered_authorization_fails_verification_before_sending(w3, suite, gro
 
 
 def test_authorization_for_another_contract_is_refused_before_sending(w3, suite, grocer, signer):
-    signed = payments.authorize(
-        citizens(1)[0],
-        merchant=grocer.address,
-        program_id=1,
-        amount=1,
-        chain_id=w3.eth.chain_id,
-        verifying_contract=suite.stablecoin.address,
-    )
+    signed = sign_payment(w3, citizens(1)[0], grocer, suite.stablecoin.address)
     with pytest.raises(CivicError, match="is for contract"):
         payments.submit(w3, signer(grocer), suite.benefits, signed)
 

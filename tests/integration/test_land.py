@@ -10,6 +10,20 @@ from civicledger.manifest import Manifest
 ACTORS = ["city", "registrar", "court", "lender", "alice", "bob", "school"]
 
 
+def small_lot(w3, registry, people, cadastral_ref):
+    """A 10 m² parcel registered to alice, for tests about what happens to it next."""
+    return land.register(
+        w3,
+        people["registrar"],
+        registry,
+        owner=people["alice"].address,
+        cadastral_ref=cadastral_ref,
+        geometry_hash=land.document_hash("g"),
+        area=10,
+        deed_hash=land.document_hash("d"),
+    )
+
+
 @pytest.fixture
 def people(request, signer):
     return {name: signer(request.getfixturevalue(name)) for name in ACTORS}
@@ -169,16 +183,7 @@ def test_whole_workflow_through_the_package(w3, registry, people):
 
 def test_lender_authorized_by_the_owner_registers_a_lien(w3, registry, people):
     p = people
-    parcel_id = land.register(
-        w3,
-        p["registrar"],
-        registry,
-        owner=p["alice"].address,
-        cadastral_ref="LOT-A",
-        geometry_hash=land.document_hash("g"),
-        area=10,
-        deed_hash=land.document_hash("d"),
-    )
+    parcel_id = small_lot(w3, registry, p, "LOT-A")
     with pytest.raises(ContractError) as refused:
         land.add_lien(
             w3, p["school"], registry, parcel_id, amount_ref="X", document_hash=b"\1" * 32
@@ -195,16 +200,7 @@ def test_lender_authorized_by_the_owner_registers_a_lien(w3, registry, people):
 
 def test_cancelled_proposal_leaves_history_and_storage_agreeing(w3, registry, people):
     p = people
-    parcel_id = land.register(
-        w3,
-        p["registrar"],
-        registry,
-        owner=p["alice"].address,
-        cadastral_ref="LOT-C",
-        geometry_hash=land.document_hash("g"),
-        area=10,
-        deed_hash=land.document_hash("d"),
-    )
+    parcel_id = small_lot(w3, registry, p, "LOT-C")
     proposal_id = land.propose_transfer(
         w3, p["alice"], registry, parcel_id, buyer=p["bob"].address, deed_hash=b"\2" * 32
     )
@@ -250,16 +246,7 @@ def test_superseded_expired_proposal_and_retirement_keep_history_and_storage_agr
     w3, registry, people
 ):
     p = people
-    parcel_id = land.register(
-        w3,
-        p["registrar"],
-        registry,
-        owner=p["alice"].address,
-        cadastral_ref="LOT-E",
-        geometry_hash=land.document_hash("g"),
-        area=10,
-        deed_hash=land.document_hash("d"),
-    )
+    parcel_id = small_lot(w3, registry, p, "LOT-E")
     stale = land.propose_transfer(
         w3,
         p["alice"],

@@ -2,6 +2,7 @@
 
 import pytest
 from brownie import ContractWallet, chain, web3
+from eth_account.messages import encode_typed_data
 from eth_keys import keys
 
 from civicledger import payments
@@ -181,42 +182,35 @@ def test_cancellation_must_be_signed_by_the_citizen(benefit, alice, bob, signer,
         benefit.cancelAuthorization(alice, nonce, sig, {"from": bob})
 
 
+def sign_as(key, auth, verifying_contract):
+    """Sign `auth` with `key` whoever the authorization names as citizen (a contract wallet's
+    owner signs for the wallet)."""
+    signable = encode_typed_data(
+        full_message=payments.typed_data(auth, web3.eth.chain_id, verifying_contract)
+    )
+    return key.sign_message(signable).signature
+
+
+def wallet_authorization(wallet, merchant, program_id, amount):
+    now = chain.time()
+    return payments.PaymentAuthorization(
+        wallet.address,
+        merchant.address,
+        program_id,
+        amount,
+        payments.new_nonce(),
+        now - 60,
+        now + 600,
+    )
+
+
 def test_contract_wallet_pays_through_erc1271(
-    benefit, stablecoin, city, health, pharmacy, pharmacy_bank, signer, sign
+    benefit, stablecoin, city, health, pharmacy, pharmacy_bank, signer
 ):
-    owner = signer(city)
     wallet = ContractWallet.deploy(city, {"from": city})
     benefit.distribute(health, b"wallet".ljust(32, b"\0"), [wallet], [3], {"from": city})
-    payment = payments.authorize(
-        owner,
-        merchant=pharmacy.address,
-        program_id=health,
-        amount=2,
-        chain_id=web3.eth.chain_id,
-        verifying_contract=benefit.address,
-        valid_after=chain.time() - 60,
-    )
-    # the owner key signs, but the payer named in the authorization is the wallet contract
-    auth = payment.authorization.__class__(
-        **{**payment.authorization.__dict__, "citizen": wallet.address}
-    )
-    resigned = payments.authorize(
-        owner,
-        merchant=pharmacy.address,
-        program_id=health,
-        amount=2,
-        chain_id=web3.eth.chain_id,
-        verifying_contract=benefit.address,
-        valid_after=auth.valid_after,
-        nonce=auth.nonce,
-    )
-    assert resigned  # sanity: authorize signs for the owner's own address
-    from eth_account.messages import encode_typed_data
-
-    signable = encode_typed_data(
-        full_message=payments.typed_data(auth, web3.eth.chain_id, benefit.address)
-    )
-    signature = owner.sign_message(signable).signature
+    auth = wallet_authorization(wallet, pharmacy, health, 2)
+    signature = sign_as(signer(city), auth, benefit.address)
     benefit.payWithAuthorization(*auth.call_args(), signature, {"from": pharmacy})
     assert benefit.balanceOf(wallet, health) == 1
     assert stablecoin.balanceOf(pharmacy_bank) == 2 * FACE
@@ -227,20 +221,7 @@ def test_contract_wallet_rejects_a_signature_not_from_its_owner(
 ):
     wallet = ContractWallet.deploy(city, {"from": city})
     benefit.distribute(health, b"wallet".ljust(32, b"\0"), [wallet], [3], {"from": city})
-    auth = payments.PaymentAuthorization(
-        wallet.address,
-        pharmacy.address,
-        health,
-        1,
-        payments.new_nonce(),
-        chain.time() - 60,
-        chain.time() + 600,
-    )
-    from eth_account.messages import encode_typed_data
-
-    signable = encode_typed_data(
-        full_message=payments.typed_data(auth, web3.eth.chain_id, benefit.address)
-    )
-    signature = signer(alice).sign_message(signable).signature
+    auth = wallet_authorization(wallet, pharmacy, health, 1)
+    signature = sign_as(signer(alice), auth, benefit.address)
     with reverts("InvalidAuthorizationSignature", wallet):
         benefit.payWithAuthorization(*auth.call_args(), signature, {"from": pharmacy})
