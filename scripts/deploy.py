@@ -11,9 +11,17 @@ from brownie import web3
 
 from civicledger.accounts import load_signer
 from civicledger.deploy import deploy_suite
+from civicledger.errors import CivicError
 
 
 def main():
+    try:
+        _run()
+    except CivicError as exc:  # a user's mistake: one line, no traceback
+        raise SystemExit(f"error: {exc}") from None
+
+
+def _run():
     suite = deploy_suite(
         web3, load_signer(web3.eth.chain_id), stablecoin=os.environ.get("CIVIC_STABLECOIN") or None
     )

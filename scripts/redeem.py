@@ -8,10 +8,18 @@ from brownie import web3
 
 from civicledger import benefits, chain
 from civicledger.accounts import load_signer
+from civicledger.errors import CivicError
 from civicledger.manifest import Manifest
 
 
 def main():
+    try:
+        _run()
+    except CivicError as exc:  # a user's mistake: one line, no traceback
+        raise SystemExit(f"error: {exc}") from None
+
+
+def _run():
     manifest = Manifest.load(web3.eth.chain_id)
     address = manifest.address("BenefitToken")
     if address is None:

@@ -25,6 +25,11 @@ def test_deploy_writes_a_manifest_an_auditor_can_check(w3, city, signer, deploym
     assert entry["constructorArguments"] == [city.address]
     assert entry["compiler"]["evm_version"] == "shanghai"
     assert entry["sourcePath"] == "contracts/dev/DevStablecoin.sol"
+    benefit = data["contracts"]["BenefitToken"]
+    assert benefit["address"] == suite.benefits.address
+    assert benefit["constructorArguments"] == [city.address, suite.stablecoin.address, 30 * 86400]
+    assert data["contracts"]["LandRegistry"]["address"] == suite.registry.address
+    assert data["settings"]["stablecoin"] == suite.stablecoin.address
 
 
 def test_second_deploy_reuses_what_is_on_chain(w3, city, signer, deployments):
