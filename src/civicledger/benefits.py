@@ -124,11 +124,19 @@ class ProgramFigures:
     withdrawn: int
     escrow_balance: int
     outstanding_value: int
+    redemption_closes_at: int
+    closed: bool
 
     @property
     def outstanding(self) -> int:
         """Tokens in wallets, spent or not yet redeemed (minted − redeemed − reclaimed)."""
         return self.minted - self.redeemed - self.reclaimed
+
+    @property
+    def expired(self) -> int:
+        """Tokens left in wallets after the redemption window closed: worth nothing any more,
+        their escrow is the treasury's to withdraw (and reclaimExpired burns them)."""
+        return self.outstanding if self.closed else 0
 
 
 def create_program(w3: Web3, manager: LocalAccount, token: Contract, config: ProgramConfig) -> int:
@@ -199,6 +207,8 @@ def program(token: Contract, program_id: int) -> ProgramFigures:
     p = chain.call(token.functions.program(program_id))
     details = token.functions.getTokenDetails(program_id).call()
     escrow = token.functions.programEscrow(program_id).call()
+    closes_at = p[4] + token.functions.redemptionGracePeriod().call()
+    now = token.w3.eth.get_block("latest")["timestamp"]
     return ProgramFigures(
         program_id=program_id,
         name=details[0],
@@ -218,6 +228,8 @@ def program(token: Contract, program_id: int) -> ProgramFigures:
         withdrawn=escrow[2],
         escrow_balance=escrow[3],
         outstanding_value=escrow[4],
+        redemption_closes_at=closes_at,
+        closed=now > closes_at,
     )
 
 

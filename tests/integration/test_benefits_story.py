@@ -224,3 +224,31 @@ def test_authorization_for_another_contract_is_refused_before_sending(w3, suite,
 def test_garbage_is_not_a_signed_payment():
     with pytest.raises(CivicError, match="not a signed payment authorization"):
         payments.SignedPayment.from_json('{"hello": 1}')
+
+
+def test_figures_stay_exact_after_expiry_withdrawal_and_reclaim(
+    w3, suite, staff, food, grocer, signer
+):
+    from brownie import chain as brownie_chain
+
+    token = suite.benefits
+    families = citizens(4, "expiry")
+    benefits.distribute(
+        w3, staff["city"], token, food, [(f.address, 5) for f in families], run_id="exp"
+    )
+    before = benefits.program(token, food)
+    brownie_chain.sleep(before.redemption_closes_at - w3.eth.get_block("latest")["timestamp"] + 1)
+    brownie_chain.mine()
+
+    closed = benefits.program(token, food)
+    assert closed.closed and closed.expired == closed.outstanding == before.outstanding
+    assert closed.outstanding_value == 0
+    chain.transact(w3, staff["treasurer"], token.functions.withdrawUnspent(food))
+    chain.transact(
+        w3, staff["treasurer"], token.functions.reclaimExpired(food, [f.address for f in families])
+    )
+    after = benefits.program(token, food)
+    assert after.withdrawn == after.escrow_funded - after.paid_out
+    assert after.escrow_balance == 0
+    assert after.reclaimed == 20 and after.expired == after.outstanding == before.outstanding - 20
+    assert after.budget == before.budget and after.minted == before.minted
