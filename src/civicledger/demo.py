@@ -36,9 +36,21 @@ def run(echo: Echo = print) -> None:
         for name, entry in suite.manifest.contracts.items():
             echo(f"  deployed {name:14} {entry['address']}  (block {entry['block']})")
         echo("")
-        benefits_story(w3, suite, dev.accounts, echo)
+        figures = benefits_story(w3, suite, dev.accounts, echo)
         actors = dict(zip(ACTORS, dev.accounts, strict=False))
-        land.demo_story(w3, suite.registry, actors, echo)
+        timeline = land.demo_story(w3, suite.registry, actors, echo)
+        echo("")
+        echo("Summary")
+        echo(
+            f"  benefits: {figures.minted:,} tokens to {CITIZENS} citizens, {figures.redeemed} spent "
+            f"at the grocer, {_money(figures.paid_out)} paid out, escrow still backs every "
+            f"outstanding token ({_money(figures.escrow_balance)} for {_money(figures.outstanding_value)})"
+        )
+        echo(
+            f"  land: parcel #{timeline.parcel_id} sold under a mortgage, frozen and released by a "
+            f"court, subdivided into #{', #'.join(map(str, timeline.state.children))}; "
+            f"{len(timeline.entries)} events rebuild its history"
+        )
 
 
 def _money(units: int) -> str:
@@ -54,7 +66,9 @@ class _Interrupted(Exception):
     pass
 
 
-def benefits_story(w3: Web3, suite: Suite, accounts: list[LocalAccount], echo: Echo) -> None:
+def benefits_story(
+    w3: Web3, suite: Suite, accounts: list[LocalAccount], echo: Echo
+) -> benefits.ProgramFigures:
     """Seed slide 23: a family buys food with a social-welfare token; the grocer is paid."""
     city, treasurer = accounts[0], accounts[1]
     grocer, pharmacy, grocer_bank = accounts[9], accounts[7], accounts[11]
@@ -203,3 +217,4 @@ def benefits_story(w3: Web3, suite: Suite, accounts: list[LocalAccount], echo: E
         f"  escrow balance    {_money(figures.escrow_balance):>20}  (backs {_money(figures.outstanding_value)} outstanding)"
     )
     echo("")
+    return figures

@@ -17,6 +17,7 @@ def test_demo_tells_the_seed_story_end_to_end():
     assert "Family 2 (no ETH) signed a payment" in out
     assert "redeemed                   5 tokens" in out
     assert "History agrees with contract storage: yes" in out
+    assert "escrow still backs every outstanding token" in out
 
 
 def test_package_errors_become_one_line_without_a_traceback(monkeypatch):
