@@ -126,6 +126,11 @@ interface IBenefitToken is IEmergencyStop {
     error ProgramValidityInvalid(uint256 validFrom, uint256 validUntil, uint256 timestamp);
     error ProgramTermsInvalid(string term);
     error ProgramExpiryShortened(uint256 programId, uint256 validUntil, uint256 requested);
+    /// @notice The program's redemption window closed (its escrow may be withdrawn): it cannot
+    /// be changed or reopened; create a new program instead.
+    error ProgramClosed(uint256 programId, uint256 closedAt, uint256 timestamp);
+    /// @notice Benefit tokens are for citizens: a merchant cannot be a distribution recipient.
+    error MerchantCannotReceiveBenefits(uint256 programId, address merchant);
     error BudgetBelowMinted(uint256 programId, uint256 minted, uint256 requested);
 
     error MerchantCategoryOutOfRange(uint8 category);
@@ -184,10 +189,12 @@ interface IBenefitToken is IEmergencyStop {
     /// @return programId The new program's token id (sequential, from 1).
     function createProgram(ProgramConfig calldata config) external returns (uint256 programId);
 
-    /// @notice Changes a program's rules from now on; tokens already spent are never affected.
-    /// @dev Requirements: caller has PROGRAM_MANAGER_ROLE; the program exists; the budget is not
-    /// below what was minted; the expiry is not brought forward (tokens in wallets keep their
-    /// window). Emits: {ProgramRulesChanged} with the previous and the new rules.
+    /// @notice Changes a program's rules from now on. Tokens already paid to merchants are never
+    /// affected (redemption does not re-check categories or districts); tokens still in wallets
+    /// follow the new rules, except that their expiry is never brought forward.
+    /// @dev Requirements: caller has PROGRAM_MANAGER_ROLE; the program exists and its redemption
+    /// window has not closed; the budget is not below what was minted; the expiry is not brought
+    /// forward. Emits: {ProgramRulesChanged} with the previous and the new rules.
     function changeProgramRules(uint256 programId, ProgramRules calldata rules) external;
 
     /// @notice Points a program's ERC-1155 metadata at a new JSON document.

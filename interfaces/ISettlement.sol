@@ -59,6 +59,9 @@ interface ISettlement {
     //////////////////////////////////////////////////////////////*/
 
     error SettlementTokenZero();
+    error RedemptionGracePeriodInvalid(uint256 redemptionGracePeriod);
+    error RedemptionAmountZero(uint256 programId);
+    error ReclaimBatchTooLarge(uint256 holders, uint256 maxBatch);
     error MerchantNotActive(address merchant);
     error RedemptionInvalid(uint256 programIds, uint256 amounts);
     error RedemptionClosed(uint256 programId, uint256 closesAt, uint256 timestamp);
@@ -82,15 +85,16 @@ interface ISettlement {
     function redemptionGracePeriod() external view returns (uint256);
 
     /// @notice Moves `amount` of the settlement token from the caller into `programId`'s escrow.
-    /// @dev Requirements: caller has TREASURER_ROLE and approved this contract; the program
-    /// exists and has not expired; amount not zero. Emits: {ProgramFunded}.
+    /// @dev Requirements: caller has TREASURER_ROLE and approved this contract; not paused; the
+    /// program exists and has not expired; amount not zero. Emits: {ProgramFunded}.
     function fundProgram(uint256 programId, uint256 amount) external;
 
     /// @notice Burns the caller's (a merchant's) tokens and pays their face value to its payout.
     /// @dev Category and district are not checked again: they were checked when the merchant
     /// was paid, and rules never change retroactively on paid tokens.
-    /// Requirements: caller is an active merchant; not paused; each program's redemption window
-    /// (until expiry + grace period) is open; equal, non-zero lengths; amounts not zero.
+    /// Requirements: caller is an active merchant; not paused; each program has started and its
+    /// redemption window (until expiry + grace period) is open; equal, non-zero lengths up to
+    /// MAX_BATCH; amounts not zero.
     /// Emits: {TransferBatch} (or {TransferSingle}) to the zero address, {TokenUnwrapForTarget}.
     function redeem(uint256[] calldata programIds, uint256[] calldata amounts) external;
 
@@ -122,8 +126,8 @@ interface ISettlement {
 
     /// @notice After a program's redemption window closed, returns its unspent escrow to the
     /// caller (ERC-7291 `revokePBM`).
-    /// @dev Requirements: caller has TREASURER_ROLE; now is past expiry + grace period;
-    /// something is left. Emits: {PBMrevokeWithdraw}.
+    /// @dev Requirements: caller has TREASURER_ROLE; not paused; now is past expiry + grace
+    /// period; something is left. Emits: {PBMrevokeWithdraw}.
     function withdrawUnspent(uint256 programId) external;
 
     /// @notice After a program's redemption window closed, burns the expired tokens still held

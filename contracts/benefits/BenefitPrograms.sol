@@ -123,6 +123,10 @@ abstract contract BenefitPrograms is ERC1155, AccessControl, EmergencyStop, IBen
     {
         Terms storage terms = _existingTerms(programId);
         Supply storage supply = _supply[programId];
+        // A closed program's escrow may already be withdrawn: reopening it would pay its old
+        // tokens out of other programs' escrow.
+        uint256 closesAt = _redemptionClosesAt(terms.validUntil);
+        if (block.timestamp > closesAt) revert ProgramClosed(programId, closesAt, block.timestamp);
         if (rules.validUntil < terms.validUntil) {
             revert ProgramExpiryShortened(programId, terms.validUntil, rules.validUntil);
         }
@@ -163,6 +167,7 @@ abstract contract BenefitPrograms is ERC1155, AccessControl, EmergencyStop, IBen
         _merchants[account] =
             Merchant({payout: payout, category: category, district: district, status: MerchantStatus.Active});
         emit MerchantOnboarded(account, category, district, payout);
+        emit MerchantStatusChanged(account, MerchantStatus.Active);
         emit MerchantList("add", _asAddressArray(account), "");
     }
 
@@ -292,6 +297,8 @@ abstract contract BenefitPrograms is ERC1155, AccessControl, EmergencyStop, IBen
         }
         super._update(from, to, ids, values);
         if (from == address(0)) {
+            // A merchant holding fresh tokens could redeem them for cash with no purchase.
+            if (_merchants[to].status != MerchantStatus.None) revert MerchantCannotReceiveBenefits(ids[0], to);
             // The cap bounds what a citizen holds at once, checked on the balance just written:
             // no storage per citizen beyond the balance (gas, see bench distribute_per_recipient).
             for (uint256 i; i < ids.length; ++i) {
@@ -354,6 +361,9 @@ abstract contract BenefitPrograms is ERC1155, AccessControl, EmergencyStop, IBen
         _distributedBatches[batchId] = true;
         supply.minted = uint40(minted); // ≤ budget, a uint40
     }
+
+    /// @dev The last second at which merchants may redeem a program expiring at `validUntil`.
+    function _redemptionClosesAt(uint256 validUntil) internal view virtual returns (uint256);
 
     /// @dev Settlement-token units the escrow holds for minting `programId`'s tokens against.
     function _escrowCapacity(uint256 programId) internal view virtual returns (uint256);

@@ -33,6 +33,8 @@ abstract contract Settlement is BenefitPrograms, EIP712, ISettlement {
     bytes32 public constant CANCEL_AUTHORIZATION_TYPEHASH =
         keccak256("CancelAuthorization(address citizen,bytes32 nonce)");
 
+    uint256 private constant _MAX_GRACE_PERIOD = 3650 days;
+
     /// @dev Money in and out of one program's escrow, in one slot.
     struct Escrow {
         uint128 funded;
@@ -57,6 +59,8 @@ abstract contract Settlement is BenefitPrograms, EIP712, ISettlement {
     /// @param redemptionGracePeriod_ Seconds after expiry during which merchants may still redeem.
     constructor(address settlementToken_, uint256 redemptionGracePeriod_) EIP712("CivicLedger Settlement", "1") {
         if (settlementToken_ == address(0)) revert SettlementTokenZero();
+        // Bounded so that expiry + grace can never overflow into a window that never closes.
+        if (redemptionGracePeriod_ > _MAX_GRACE_PERIOD) revert RedemptionGracePeriodInvalid(redemptionGracePeriod_);
         _settlementToken = IERC20(settlementToken_);
         _redemptionGracePeriod = redemptionGracePeriod_;
     }
@@ -67,6 +71,7 @@ abstract contract Settlement is BenefitPrograms, EIP712, ISettlement {
 
     /// @inheritdoc ISettlement
     function fundProgram(uint256 programId, uint256 amount) external onlyRole(TREASURER_ROLE) nonReentrant {
+        _requireNotPaused();
         Terms memory terms = _existingTerms(programId);
         if (block.timestamp > terms.validUntil) revert ProgramExpired(programId, terms.validUntil, block.timestamp);
         if (amount == 0) revert FundingInvalid(programId, amount);
@@ -83,6 +88,7 @@ abstract contract Settlement is BenefitPrograms, EIP712, ISettlement {
 
     /// @inheritdoc ISettlement
     function withdrawUnspent(uint256 programId) external onlyRole(TREASURER_ROLE) nonReentrant {
+        _requireNotPaused(); // a stolen treasurer key must not empty the escrow during a pause
         Terms memory terms = _closedTerms(programId);
         Escrow storage escrow = _escrows[programId];
         uint256 amount = escrow.funded - escrow.withdrawn - uint256(terms.redeemed) * terms.faceValue;
@@ -99,7 +105,7 @@ abstract contract Settlement is BenefitPrograms, EIP712, ISettlement {
         nonReentrant
     {
         _closedTerms(programId);
-        if (holders.length > MAX_BATCH) revert RedemptionInvalid(holders.length, MAX_BATCH);
+        if (holders.length > MAX_BATCH) revert ReclaimBatchTooLarge(holders.length, MAX_BATCH);
         uint256 total;
         for (uint256 i; i < holders.length; ++i) {
             uint256 held = balanceOf(holders[i], programId);
@@ -108,7 +114,7 @@ abstract contract Settlement is BenefitPrograms, EIP712, ISettlement {
                 _burn(holders[i], programId, held);
             }
         }
-        _supply[programId].reclaimed += uint40(total); // bounded by minted, a uint40
+        _supply[programId].reclaimed += total.toUint40();
         emit TokensReclaimed(programId, holders.length, total);
     }
 
@@ -129,12 +135,12 @@ abstract contract Settlement is BenefitPrograms, EIP712, ISettlement {
         for (uint256 i; i < count; ++i) {
             uint256 programId = programIds[i];
             uint256 amount = amounts[i];
-            if (amount == 0) revert RedemptionInvalid(count, 0);
+            if (amount == 0) revert RedemptionAmountZero(programId);
             Terms storage terms = _terms[programId];
+            if (block.timestamp < terms.validFrom) revert ProgramNotStarted(programId, terms.validFrom, block.timestamp);
             uint256 closesAt = uint256(terms.validUntil) + _redemptionGracePeriod;
             if (block.timestamp > closesAt) revert RedemptionClosed(programId, closesAt, block.timestamp);
-            // amount ≤ the merchant's balance ≤ minted (a uint40), or the burn below reverts
-            terms.redeemed += uint40(amount);
+            terms.redeemed += amount.toUint40();
             value += amount * terms.faceValue;
         }
         _burnBatch(msg.sender, programIds, amounts);
@@ -167,8 +173,7 @@ abstract contract Settlement is BenefitPrograms, EIP712, ISettlement {
             signature
         );
         (Merchant memory payee, Terms memory terms) = _checkPayment(citizen, merchant_, programId);
-        // amount ≤ the citizen's balance ≤ minted (a uint40), or the burn below reverts
-        _terms[programId].redeemed += uint40(amount);
+        _terms[programId].redeemed += amount.toUint40();
         _burn(citizen, programId, amount);
         uint256 value = amount * terms.faceValue;
         _settlementToken.safeTransfer(payee.payout, value);
@@ -226,6 +231,10 @@ abstract contract Settlement is BenefitPrograms, EIP712, ISettlement {
                                 INTERNAL
     //////////////////////////////////////////////////////////////*/
 
+    function _redemptionClosesAt(uint256 validUntil) internal view override returns (uint256) {
+        return validUntil + _redemptionGracePeriod;
+    }
+
     function _escrowCapacity(uint256 programId) internal view override returns (uint256) {
         Escrow memory escrow = _escrows[programId];
         return escrow.funded - escrow.withdrawn;
@@ -257,7 +266,10 @@ abstract contract Settlement is BenefitPrograms, EIP712, ISettlement {
         if (signer.code.length == 0) return false;
         (bool ok, bytes memory answer) =
             signer.staticcall(abi.encodeCall(IERC1271.isValidSignature, (digest, signature)));
-        return ok && answer.length >= 32 && abi.decode(answer, (bytes4)) == IERC1271.isValidSignature.selector;
+        // Compare the whole returned word, as OpenZeppelin does: dirty low bytes mean "invalid",
+        // not a revert.
+        return ok && answer.length >= 32
+            && abi.decode(answer, (bytes32)) == bytes32(IERC1271.isValidSignature.selector);
     }
 
     function _closedTerms(uint256 programId) private view returns (Terms memory terms) {

@@ -117,3 +117,10 @@ def test_recipient_contract_cannot_reenter_distribution(benefit, city, health, r
     benefit.grantRole(role_id("DISTRIBUTOR_ROLE"), receiver, {"from": city})
     with reverts("ReentrancyGuardReentrantCall"):
         benefit.distribute(health, BATCH, [receiver], [1], {"from": city})
+
+
+def test_merchant_cannot_be_a_distribution_recipient(
+    benefit, city, health, merchants, alice, pharmacy, reverts
+):
+    with reverts("MerchantCannotReceiveBenefits", health, pharmacy):
+        benefit.distribute(health, BATCH, [alice, pharmacy], [1, 1], {"from": city})

@@ -22,6 +22,18 @@ def test_merchant_manager_onboards_a_merchant_with_payout(benefit, city, pharmac
     assert tx.events["MerchantList"]["action"] == "add"
     assert tx.events["MerchantList"]["addresses"] == [pharmacy]
     assert tx.events["MerchantOnboarded"]["payout"] == pharmacy_bank
+    assert tx.events["MerchantStatusChanged"]["status"] == 1
+
+
+def test_onboarding_a_suspended_merchant_again_reinstates_it_visibly(
+    benefit, city, merchants, pharmacy
+):
+    benefit.suspendMerchant(pharmacy, "", {"from": city})
+    tx = benefit.onboardMerchant(
+        pharmacy, MerchantCategory.PHARMACY, NORTH, pharmacy, {"from": city}
+    )
+    assert benefit.isMerchant(pharmacy)
+    assert tx.events["MerchantStatusChanged"]["status"] == 1
 
 
 def test_unknown_address_is_not_a_merchant(benefit, alice):

@@ -94,7 +94,7 @@ def test_redemption_arrays_must_match(benefit, health, pharmacy, merchants, reve
 
 
 def test_redeeming_zero_is_refused(benefit, health, pharmacy, merchants, reverts):
-    with reverts("RedemptionInvalid", 1, 0):
+    with reverts("RedemptionAmountZero", health):
         benefit.redeem([health], [0], {"from": pharmacy})
 
 
@@ -203,3 +203,53 @@ def test_escrow_figures_while_program_runs(benefit, health, give, alice, pharmac
     assert escrow["paidOut"] == 2 * FACE
     assert escrow["balance"] == 998 * FACE
     assert escrow["outstandingValue"] == 6 * FACE
+
+
+def test_funding_and_withdrawal_stop_while_paused(benefit, city, treasurer, health, reverts):
+    benefit.pause({"from": city})
+    with reverts("EnforcedPause"):
+        benefit.fundProgram(health, FACE, {"from": treasurer})
+    chain.sleep(30 * DAY + GRACE + 1)
+    chain.mine()
+    with reverts("EnforcedPause"):
+        benefit.withdrawUnspent(health, {"from": treasurer})
+
+
+def test_reclaim_batch_is_bounded(benefit, treasurer, health, alice, reverts):
+    chain.sleep(30 * DAY + GRACE + 1)
+    chain.mine()
+    n = benefit.MAX_BATCH() + 1
+    with reverts("ReclaimBatchTooLarge", n, n - 1):
+        benefit.reclaimExpired(health, [alice] * n, {"from": treasurer})
+
+
+def test_closed_program_cannot_be_reopened_after_its_escrow_left(
+    benefit, city, treasurer, health, give, alice, reverts
+):
+    give(health, alice)
+    chain.sleep(30 * DAY + GRACE + 1)
+    chain.mine()
+    benefit.withdrawUnspent(health, {"from": treasurer})
+    p = benefit.program(health)
+    closes = p["validUntil"] + GRACE
+    rules = (p["budget"], p["validUntil"] + 90 * DAY, p["merchantCategories"], p["districts"], 0)
+    with reverts("ProgramClosed", health, closes, ANY):
+        benefit.changeProgramRules(health, rules, {"from": city})
+
+
+def test_citizen_later_onboarded_as_merchant_cannot_redeem_before_the_program_starts(
+    benefit, city, make_program, merchants, give, carol, reverts
+):
+    start = chain.time() + 5 * DAY
+    pid = make_program(validFrom=start, validUntil=start + 30 * DAY)
+    give(pid, carol)
+    benefit.onboardMerchant(carol, MerchantCategory.PHARMACY, 2, carol, {"from": city})
+    with reverts("ProgramNotStarted", pid, start, ANY):
+        benefit.redeem([pid], [1], {"from": carol})
+
+
+def test_grace_period_is_bounded_at_deployment(city, stablecoin, reverts):
+    from brownie import BenefitToken
+
+    with reverts("RedemptionGracePeriodInvalid", 2**255):
+        BenefitToken.deploy(city, stablecoin, 2**255, {"from": city})
