@@ -14,7 +14,7 @@ from web3 import Web3
 from civicledger import benefits, chain, devchain, land, payments
 from civicledger.benefits import MerchantCategory, ProgramCategory, bits
 from civicledger.deploy import Suite, deploy_suite
-from civicledger.errors import ContractError
+from civicledger.errors import CivicError, ContractError
 
 Echo = Callable[[str], None]
 
@@ -60,6 +60,15 @@ def _money(units: int) -> str:
 def _citizen(i: int) -> LocalAccount:
     """A citizen's wallet key, made up for the demo (a real one lives in the citizen's wallet)."""
     return Account.from_key(keccak(text=f"civicledger demo citizen {i}"))
+
+
+def _refusal(w3: Web3, account: LocalAccount, call) -> ContractError:
+    """The custom error the token refuses `call` with; the demo stops if it is accepted."""
+    try:
+        chain.transact(w3, account, call)
+    except ContractError as refused:
+        return refused
+    raise CivicError("the benefit token accepted a payment its rules forbid")
 
 
 class _Interrupted(Exception):
@@ -163,22 +172,14 @@ def benefits_story(
     pay = token.functions.safeTransferFrom(family.address, grocer.address, program_id, 3, b"")
     receipt = chain.transact(w3, family, pay)
     echo(f"Family 1 bought food: 3 tokens to the grocer from its wallet (gas {receipt.gas_used:,})")
-    try:
-        chain.transact(
-            w3,
-            family,
-            token.functions.safeTransferFrom(family.address, pharmacy.address, program_id, 1, b""),
-        )
-    except ContractError as refused:
-        echo(f"Family 1 tried to spend a food token at the pharmacy: refused, {refused}")
-    try:
-        chain.transact(
-            w3,
-            family,
-            token.functions.safeTransferFrom(family.address, neighbour.address, program_id, 1, b""),
-        )
-    except ContractError as refused:
-        echo(f"...and to give one to a neighbour: refused, {refused.name}")
+
+    def spend(to: str):
+        return token.functions.safeTransferFrom(family.address, to, program_id, 1, b"")
+
+    refused = _refusal(w3, family, spend(pharmacy.address))
+    echo(f"Family 1 tried to spend a food token at the pharmacy: refused, {refused}")
+    refused = _refusal(w3, family, spend(neighbour.address))
+    echo(f"...and to give one to a neighbour: refused, {refused.name}")
 
     # Family 2 has no ETH at all: it signs an authorization, the grocer submits it.
     signed = payments.authorize(
