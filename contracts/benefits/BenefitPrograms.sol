@@ -325,6 +325,7 @@ abstract contract BenefitPrograms is ERC1155, AccessControl, EmergencyStop, IBen
             revert MerchantSuspended(to);
         }
         terms = _terms[programId];
+        if (terms.validUntil == 0) revert ProgramNotFound(programId);
         if (block.timestamp < terms.validFrom) revert ProgramNotStarted(programId, terms.validFrom, block.timestamp);
         if (block.timestamp > terms.validUntil) revert ProgramExpired(programId, terms.validUntil, block.timestamp);
         if (terms.merchantCategories & (uint32(1) << payee.category) == 0) {

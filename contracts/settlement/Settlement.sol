@@ -137,6 +137,7 @@ abstract contract Settlement is BenefitPrograms, EIP712, ISettlement {
             uint256 amount = amounts[i];
             if (amount == 0) revert RedemptionAmountZero(programId);
             Terms storage terms = _terms[programId];
+            if (terms.validUntil == 0) revert ProgramNotFound(programId);
             if (block.timestamp < terms.validFrom) revert ProgramNotStarted(programId, terms.validFrom, block.timestamp);
             uint256 closesAt = uint256(terms.validUntil) + _redemptionGracePeriod;
             if (block.timestamp > closesAt) revert RedemptionClosed(programId, closesAt, block.timestamp);

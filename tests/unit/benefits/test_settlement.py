@@ -253,3 +253,8 @@ def test_grace_period_is_bounded_at_deployment(city, stablecoin, reverts):
 
     with reverts("RedemptionGracePeriodInvalid", 2**255):
         BenefitToken.deploy(city, stablecoin, 2**255, {"from": city})
+
+
+def test_redeeming_an_unknown_program_names_it(benefit, pharmacy, merchants, reverts):
+    with reverts("ProgramNotFound", 99):
+        benefit.redeem([99], [1], {"from": pharmacy})
