@@ -104,9 +104,12 @@ def _send(w3: Web3, account: LocalAccount, tx: dict[str, Any], estimate: Any) ->
                 raise decoded from None
             raise
     if "gasPrice" not in tx and "maxFeePerGas" not in tx:
-        tx["maxPriorityFeePerGas"] = w3.eth.max_priority_fee
-        base_fee = w3.eth.get_block("latest").get("baseFeePerGas", 0)
-        tx["maxFeePerGas"] = 2 * base_fee + tx["maxPriorityFeePerGas"]
+        base_fee = w3.eth.get_block("latest").get("baseFeePerGas")
+        if base_fee is None:  # a chain without EIP-1559 (some permissioned city chains)
+            tx["gasPrice"] = w3.eth.gas_price
+        else:
+            tx["maxPriorityFeePerGas"] = w3.eth.max_priority_fee
+            tx["maxFeePerGas"] = 2 * base_fee + tx["maxPriorityFeePerGas"]
     signed = account.sign_transaction(tx)
     tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
     receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120)

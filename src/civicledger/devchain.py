@@ -54,15 +54,17 @@ def _ganache_command() -> str:
 
 
 @contextlib.contextmanager
-def ganache(accounts: int = 10, chain_id: int = GANACHE_CHAIN_ID) -> Iterator[DevChain]:
-    """Run a fresh Ganache (shanghai) on a free port for the duration of the block."""
+def ganache(
+    accounts: int = 10, chain_id: int = GANACHE_CHAIN_ID, hardfork: str = "shanghai"
+) -> Iterator[DevChain]:
+    """Run a fresh Ganache (shanghai unless told) on a free port for the duration of the block."""
     port = _free_port()
     cmd = [
         _ganache_command(),
         "--server.host=127.0.0.1",
         f"--server.port={port}",
         f"--chain.chainId={chain_id}",
-        "--chain.hardfork=shanghai",
+        f"--chain.hardfork={hardfork}",
         "--miner.blockGasLimit=30000000",
         f"--wallet.totalAccounts={accounts}",
         f"--wallet.mnemonic={DEV_MNEMONIC}",

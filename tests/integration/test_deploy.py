@@ -60,3 +60,12 @@ def test_live_chain_needs_a_real_stablecoin_address(deployments):
         assert caught.value.name == "DevStablecoinOnLiveChain"
         assert caught.value.kwargs["chainId"] == 11155111
     assert not deployments.exists()
+
+
+def test_transactions_go_out_with_a_legacy_gas_price_on_a_chain_without_eip1559():
+    with devchain.ganache(accounts=2, hardfork="berlin") as old_chain:
+        sender, receiver = old_chain.accounts
+        receipt = chain.send_ether(old_chain.w3, sender, receiver.address, 10**15)
+        tx = old_chain.w3.eth.get_transaction(receipt.tx_hash)
+        assert tx["type"] == 0 and tx["gasPrice"] > 0
+        assert old_chain.w3.eth.get_balance(receiver.address) > 0

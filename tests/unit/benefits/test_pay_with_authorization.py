@@ -227,6 +227,8 @@ def test_contract_wallet_rejects_a_signature_not_from_its_owner(
         benefit.payWithAuthorization(*auth.call_args(), signature, {"from": pharmacy})
 
 
-def test_signed_payment_for_an_unknown_program_names_it(benefit, health, alice, pharmacy, sign, reverts):
+def test_signed_payment_for_an_unknown_program_names_it(
+    benefit, health, alice, pharmacy, sign, reverts
+):
     with reverts("ProgramNotFound", 99):
         submit(benefit, sign(alice, pharmacy, 99), pharmacy)
