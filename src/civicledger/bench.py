@@ -20,7 +20,7 @@ from eth_utils import keccak
 from web3 import Web3
 from web3.contract import Contract
 
-from civicledger import artifacts, benefits, chain, devchain, land, payments
+from civicledger import artifacts, benefits, chain, devchain, land, payments, roles
 from civicledger.benefits import MerchantCategory, ProgramCategory, bits
 from civicledger.deploy import deploy_suite
 
@@ -126,7 +126,7 @@ class _Run:
         self.plain, _ = chain.deploy(w3, self.city, "PlainVoucher", self.usd.address)
         self.inputs: dict[str, bytes] = {}
 
-        benefits.grant_roles(
+        roles.grant_roles(
             w3,
             self.city,
             self.token,

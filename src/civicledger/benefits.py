@@ -19,7 +19,6 @@ from web3.logs import DISCARD
 
 from civicledger import chain
 from civicledger.errors import CivicError, ContractError
-from civicledger.roles import grant_roles, role_id  # noqa: F401 - part of this module's API
 
 # Public mainnet caps one transaction at 2**24 gas (EIP-7825); batches are sized under it with
 # room for the estimate to be off.

@@ -11,7 +11,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 from web3 import Web3
 
-from civicledger import benefits, chain, devchain, land, payments
+from civicledger import benefits, chain, devchain, land, payments, roles
 from civicledger.benefits import MerchantCategory, ProgramCategory, bits
 from civicledger.deploy import Suite, deploy_suite
 from civicledger.errors import CivicError, ContractError
@@ -84,7 +84,7 @@ def benefits_story(
     token, usd = suite.benefits, suite.stablecoin
     echo("== Earmarked benefits: the Food Support 2027 program ==")
 
-    benefits.grant_roles(
+    roles.grant_roles(
         w3,
         city,
         token,

@@ -4,7 +4,7 @@ import pytest
 from eth_account import Account
 from eth_utils import keccak
 
-from civicledger import benefits, chain, payments
+from civicledger import benefits, chain, payments, roles
 from civicledger.benefits import MerchantCategory, ProgramCategory, bits
 from civicledger.deploy import deploy_suite
 from civicledger.errors import CivicError, ContractError
@@ -20,7 +20,7 @@ def suite(w3, city, signer, tmp_path_factory):
 @pytest.fixture(scope="module")
 def staff(w3, suite, city, treasurer, signer, grocer, pharmacy):
     admin = signer(city)
-    benefits.grant_roles(
+    roles.grant_roles(
         w3,
         admin,
         suite.benefits,

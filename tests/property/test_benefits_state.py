@@ -15,7 +15,8 @@ from brownie import chain, web3
 from brownie.test import strategy
 
 from civicledger import payments
-from civicledger.benefits import MerchantCategory, bits, role_id
+from civicledger.benefits import MerchantCategory, bits
+from civicledger.roles import role_id
 from tests.brownie_compat import state_machine
 
 FACES = [10_000_000, 3_000_000]

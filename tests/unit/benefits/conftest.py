@@ -6,7 +6,8 @@ import pytest
 from brownie import BenefitToken
 from brownie import chain as brownie_chain
 
-from civicledger.benefits import MerchantCategory, ProgramCategory, bits, role_id
+from civicledger.benefits import MerchantCategory, ProgramCategory, bits
+from civicledger.roles import role_id
 
 FACE = 10_000_000  # 10.00 in a 6-decimal stablecoin
 GRACE = 7 * 86400

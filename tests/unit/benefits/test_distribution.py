@@ -2,7 +2,7 @@
 
 from brownie import ZERO_ADDRESS, chain
 
-from civicledger.benefits import role_id
+from civicledger.roles import role_id
 from tests.conftest import ANY
 
 from .conftest import DAY, FACE

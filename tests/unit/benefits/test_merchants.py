@@ -2,7 +2,8 @@
 
 from brownie import ZERO_ADDRESS
 
-from civicledger.benefits import MerchantCategory, role_id
+from civicledger.benefits import MerchantCategory
+from civicledger.roles import role_id
 from tests.conftest import plain
 
 from .conftest import NORTH

@@ -3,7 +3,8 @@
 import brownie
 from brownie import chain
 
-from civicledger.benefits import MerchantCategory, bits, role_id
+from civicledger.benefits import MerchantCategory, bits
+from civicledger.roles import role_id
 from tests.conftest import ANY, plain
 
 from .conftest import DAY, FACE, NORTH, SOUTH, program_config

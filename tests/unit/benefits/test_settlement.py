@@ -2,7 +2,8 @@
 
 from brownie import chain
 
-from civicledger.benefits import MerchantCategory, bits, role_id
+from civicledger.benefits import MerchantCategory, bits
+from civicledger.roles import role_id
 from tests.conftest import ANY, plain
 
 from .conftest import DAY, FACE, GRACE
