@@ -1,4 +1,6 @@
-"""Benefit programs: create, fund, onboard merchants, distribute, redeem, and read the figures.
+"""Benefit programs: create, fund, onboard merchants, redeem, and read the figures.
+
+Distribution from a spreadsheet lives in `civicledger.distribution`.
 
 Every function takes the web3 `Web3`, the signer (an eth-account `LocalAccount`) and the deployed
 BenefitToken contract; contract reverts surface as `ContractError` with the custom error's name.
@@ -6,24 +8,16 @@ BenefitToken contract; contract reverts surface as `ContractError` with the cust
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from enum import IntEnum
 
 from eth_account.signers.local import LocalAccount
-from eth_utils import keccak
 from web3 import Web3
 from web3.contract import Contract
 from web3.logs import DISCARD
 
 from civicledger import chain
-from civicledger.errors import CivicError, ContractError
-
-# Public mainnet caps one transaction at 2**24 gas (EIP-7825); batches are sized under it with
-# room for the estimate to be off.
-TX_GAS_CAP = 16_777_216
-BATCH_GAS_BUDGET = 14_000_000
 
 
 class ProgramCategory(IntEnum):
@@ -138,9 +132,17 @@ class ProgramFigures:
         return self.outstanding if self.closed else 0
 
 
-def create_program(w3: Web3, manager: LocalAccount, token: Contract, config: ProgramConfig) -> int:
+def create_program(
+    w3: Web3,
+    manager: LocalAccount,
+    token: Contract,
+    config: ProgramConfig,
+    on_receipt: Callable[[chain.Receipt], None] | None = None,
+) -> int:
     """Create a program; returns its id (the ERC-1155 token id)."""
     receipt = chain.transact(w3, manager, token.functions.createProgram(config.as_tuple()))
+    if on_receipt:
+        on_receipt(receipt)
     (event,) = token.events.NewPBMTypeCreated().process_receipt(receipt.raw, errors=DISCARD)
     return event["args"]["tokenId"]
 
@@ -247,136 +249,3 @@ def redeem_all(w3: Web3, merchant: LocalAccount, token: Contract) -> chain.Recei
     balances = token.functions.balanceOfBatch([merchant.address] * len(ids), ids).call()
     held = {pid: bal for pid, bal in zip(ids, balances, strict=True) if bal}
     return redeem(w3, merchant, token, held) if held else None
-
-
-# --------------------------------------------------------------------------------------------
-# Distribution from a spreadsheet, resumable
-
-
-@dataclass(frozen=True)
-class Batch:
-    """One distribution transaction: its id is derived from the run and its position, so that a
-    re-run of the same spreadsheet produces the same ids and the contract refuses duplicates."""
-
-    batch_id: bytes
-    index: int
-    recipients: tuple[str, ...]
-    amounts: tuple[int, ...]
-
-
-@dataclass
-class DistributionReport:
-    program_id: int
-    batches: int = 0
-    sent: list[str] = field(default_factory=list)  # tx hashes of batches sent by this run
-    skipped: list[int] = field(default_factory=list)  # batch indexes already on chain
-    recipients: int = 0
-    total: int = 0
-    gas_used: int = 0
-
-
-def batch_id(run_id: str, program_id: int, index: int) -> bytes:
-    """A batch's on-chain id: keccak of the run's name, the program and the batch's position."""
-    return keccak(text=f"{run_id}:{program_id}:{index}")
-
-
-def plan_batches(
-    run_id: str, program_id: int, rows: Sequence[tuple[str, int]], batch_size: int
-) -> list[Batch]:
-    """Cut (address, amount) rows into batches of `batch_size` with deterministic ids."""
-    if batch_size < 1:
-        raise CivicError("batch size must be at least 1")
-    batches = []
-    for index, start in enumerate(range(0, len(rows), batch_size)):
-        chunk = rows[start : start + batch_size]
-        batches.append(
-            Batch(
-                batch_id=batch_id(run_id, program_id, index),
-                index=index,
-                recipients=tuple(Web3.to_checksum_address(a) for a, _ in chunk),
-                amounts=tuple(int(n) for _, n in chunk),
-            )
-        )
-    return batches
-
-
-def batch_size_for_gas(
-    gas_per_recipient: int, budget: int = BATCH_GAS_BUDGET, limit: int = 500
-) -> int:
-    """How many recipients fit one transaction under `budget` gas (and the contract's MAX_BATCH)."""
-    return max(1, min(limit, (budget - 60_000) // max(1, gas_per_recipient)))
-
-
-def distribute(
-    w3: Web3,
-    distributor: LocalAccount,
-    token: Contract,
-    program_id: int,
-    rows: Sequence[tuple[str, int]],
-    *,
-    run_id: str,
-    batch_size: int | None = None,
-    progress: Callable[[Batch, str], None] | None = None,
-) -> DistributionReport:
-    """Distribute `rows` of (address, amount) in gas-sized batches; safe to run again.
-
-    Each batch's id comes from `run_id` and its position, so re-running an interrupted run with
-    the same rows and run id skips the batches already on chain and sends the rest: nobody is
-    paid twice and nobody is skipped. Changing the rows of a run already partly sent is refused
-    by the contract only per batch, so keep the spreadsheet as it was when resuming.
-    """
-    if batch_size is None:
-        batch_size = batch_size_for_gas(
-            _estimate_gas_per_recipient(w3, distributor, token, program_id, rows)
-        )
-    report = DistributionReport(program_id=program_id)
-    for batch in plan_batches(run_id, program_id, rows, batch_size):
-        report.batches += 1
-        if token.functions.batchDistributed(batch.batch_id).call():
-            report.skipped.append(batch.index)
-            if progress:
-                progress(batch, "skipped")
-            continue
-        try:
-            receipt = chain.transact(
-                w3,
-                distributor,
-                token.functions.distribute(
-                    program_id, batch.batch_id, list(batch.recipients), list(batch.amounts)
-                ),
-            )
-        except ContractError as exc:
-            if exc.name == "BatchAlreadyDistributed":  # mined by a concurrent run meanwhile
-                report.skipped.append(batch.index)
-                continue
-            raise
-        report.sent.append(receipt.tx_hash)
-        report.recipients += len(batch.recipients)
-        report.total += sum(batch.amounts)
-        report.gas_used += receipt.gas_used
-        if progress:
-            progress(batch, receipt.tx_hash)
-    return report
-
-
-def _estimate_gas_per_recipient(
-    w3: Web3,
-    distributor: LocalAccount,
-    token: Contract,
-    program_id: int,
-    rows: Sequence[tuple[str, int]],
-) -> int:
-    """Estimate from a sample batch (eth_estimateGas, nothing sent); fall back to a safe figure."""
-    sample = list(rows[: min(len(rows), 50)])
-    if not sample:
-        return 40_000
-    try:
-        gas = token.functions.distribute(
-            program_id,
-            keccak(text=f"estimate:{time.time_ns()}"),
-            [a for a, _ in sample],
-            [n for _, n in sample],
-        ).estimate_gas({"from": distributor.address})
-    except Exception:  # noqa: BLE001 - the real send reports the reason by name
-        return 40_000
-    return int(gas * 1.15 / len(sample)) + 1

@@ -6,6 +6,7 @@ signing and error decoding live in one place.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractCustomError, ContractLogicError
 
 from civicledger import artifacts
-from civicledger.errors import ContractError, TransactionFailed
+from civicledger.errors import CivicError, ContractError, TransactionFailed
 
 # Local dev chains the package may deploy development stand-ins to.
 DEV_CHAIN_IDS = frozenset({1337, 31337})
@@ -63,7 +64,26 @@ def decode_revert(data: bytes | str | None) -> ContractError | None:
         for t, v in zip(types, values, strict=True)
     )
     names = [p["name"] or f"arg{i}" for i, p in enumerate(item["inputs"])]
-    return ContractError(item["name"], values, dict(zip(names, values, strict=True)))
+    shown = dict(zip(names, values, strict=True))
+    from civicledger.roles import role_name  # roles sends through this module
+
+    for name, value, kind in zip(names, values, types, strict=True):
+        if kind == "bytes32" and role_name(value):  # say TREASURER_ROLE, not its hash
+            shown[name] = role_name(value)
+    return ContractError(item["name"], values, shown)
+
+
+def checksum(address: str, what: str = "address") -> str:
+    """`address` in checksum form; a one-line CivicError if it is not an Ethereum address."""
+    text = str(address).strip()
+    if not re.fullmatch(r"0x[0-9a-fA-F]{40}", text):
+        raise CivicError(f"{what} {text!r} is not an Ethereum address (0x and 40 hex digits)")
+    if text != text.lower() and text[2:] != text[2:].upper() and not Web3.is_checksum_address(text):
+        raise CivicError(
+            f"{what} {text} has a wrong checksum (mixed case that does not match): "
+            "check it for a typo"
+        )
+    return Web3.to_checksum_address(text)
 
 
 def _revert_data(exc: Exception) -> str | None:

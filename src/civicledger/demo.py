@@ -11,7 +11,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 from web3 import Web3
 
-from civicledger import benefits, chain, devchain, land, payments, roles
+from civicledger import benefits, chain, devchain, distribution, land, payments, roles
 from civicledger.benefits import MerchantCategory, ProgramCategory, bits
 from civicledger.deploy import Suite, deploy_suite
 from civicledger.errors import CivicError, ContractError
@@ -135,12 +135,12 @@ def benefits_story(
     citizens = [_citizen(i) for i in range(CITIZENS)]
     rows = [(c.address, TOKENS_EACH) for c in citizens]
 
-    def cut_off(batch: benefits.Batch, status: str) -> None:
-        if batch.index == 0:
+    def cut_off(event: str, batch: distribution.Batch, info: object) -> None:
+        if event == "mined" and batch.index == 0:
             raise _Interrupted
 
     try:
-        benefits.distribute(
+        distribution.distribute(
             w3,
             city,
             token,
@@ -152,12 +152,10 @@ def benefits_story(
         )
     except _Interrupted:
         echo("Distribution to 100 citizens started... interrupted after batch 1 of 3")
-    report = benefits.distribute(
-        w3, city, token, program_id, rows, run_id="food-2027-jan", batch_size=40
-    )
+    report = distribution.distribute(w3, city, token, program_id, rows, run_id="food-2027-jan")
     echo(
-        f"Resumed: batches {report.skipped} already on chain were skipped, {len(report.sent)} sent; "
-        f"{report.recipients} more citizens paid, {report.gas_used:,} gas"
+        f"Resumed: batches {report.already_on_chain} already on chain were checked against the "
+        f"rows, {len(report.sent)} sent; {report.paid_now} more citizens paid, {report.gas_used:,} gas"
     )
     balances = token.functions.balanceOfBatch(
         [c.address for c in citizens], [program_id] * CITIZENS

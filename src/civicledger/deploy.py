@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +12,9 @@ from web3.contract import Contract
 
 from civicledger import chain, land
 from civicledger.errors import ConfigError, LiveChainRefused
-from civicledger.manifest import Manifest, deploy_once
+from civicledger.manifest import Manifest, deploy_once, is_deployed
+
+OnReceipt = Callable[[str, chain.Receipt], None]
 
 # Merchants may still redeem what citizens paid them for this long after a program expires.
 DEFAULT_REDEMPTION_GRACE_PERIOD = 30 * 24 * 3600
@@ -29,14 +32,70 @@ class Suite:
 
 
 def deploy_dev_stablecoin(
-    w3: Web3, account: LocalAccount, manifest: Manifest | None = None
+    w3: Web3,
+    account: LocalAccount,
+    manifest: Manifest | None = None,
+    on_receipt: OnReceipt | None = None,
 ) -> Contract:
     """Deploy the development stand-in stablecoin; refused on any chain that is not a dev chain."""
     chain_id = w3.eth.chain_id
     if chain_id not in chain.DEV_CHAIN_IDS:
         raise LiveChainRefused("DevStablecoin", chain_id)
     manifest = manifest or Manifest.load(chain_id)
-    return deploy_once(w3, account, manifest, "DevStablecoin", account.address)
+    return deploy_once(
+        w3, account, manifest, "DevStablecoin", account.address, on_receipt=on_receipt
+    )
+
+
+@dataclass
+class DeployPlan:
+    """What `deploy_suite` would do on this chain, and roughly what it costs."""
+
+    chain_id: int
+    dev_chain: bool
+    to_deploy: list[str]
+    already: list[str]
+    gas: int
+    gas_price: int
+
+    def describe(self) -> str:
+        eth = self.gas * self.gas_price / 1e18
+        done = f"; already deployed: {', '.join(self.already)}" if self.already else ""
+        return (
+            f"chain {self.chain_id}: deploy {', '.join(self.to_deploy) or 'nothing'}{done}\n"
+            f"estimated {self.gas:,} gas at {self.gas_price / 1e9:,.2f} gwei = {eth:,.5f} ETH"
+        )
+
+
+# Creation gas of each contract, measured on Ganache (used for the cost shown before deploying).
+_CREATION_GAS = {"DevStablecoin": 1_300_000, "BenefitToken": 5_200_000, "LandRegistry": 4_600_000}
+
+
+def deploy_plan(
+    w3: Web3,
+    account: LocalAccount,
+    *,
+    stablecoin: str | None = None,
+    deployments: Path | None = None,
+) -> DeployPlan:
+    """What deploying the suite would send now; nothing is sent."""
+    chain_id = w3.eth.chain_id
+    dev = chain_id in chain.DEV_CHAIN_IDS
+    if stablecoin is None and not dev:
+        raise ConfigError(
+            f"chain {chain_id} is not a dev chain: pass the settlement stablecoin's address"
+        )
+    manifest = Manifest.load(chain_id, deployments)
+    names = (["DevStablecoin"] if stablecoin is None else []) + ["BenefitToken", "LandRegistry"]
+    todo = [n for n in names if not is_deployed(w3, manifest, n)]
+    return DeployPlan(
+        chain_id=chain_id,
+        dev_chain=dev,
+        to_deploy=todo,
+        already=[n for n in names if n not in todo],
+        gas=sum(_CREATION_GAS[n] for n in todo),
+        gas_price=w3.eth.gas_price,
+    )
 
 
 def deploy_suite(
@@ -46,6 +105,7 @@ def deploy_suite(
     stablecoin: str | None = None,
     redemption_grace_period: int = DEFAULT_REDEMPTION_GRACE_PERIOD,
     deployments: Path | None = None,
+    on_receipt: OnReceipt | None = None,
 ) -> Suite:
     """Deploy (or pick up from the manifest) every CivicLedger contract on `w3`'s chain.
 
@@ -59,9 +119,10 @@ def deploy_suite(
             raise ConfigError(
                 f"chain {chain_id} is not a dev chain: pass the settlement stablecoin's address"
             )
-        token = deploy_dev_stablecoin(w3, account, manifest)
+        token = deploy_dev_stablecoin(w3, account, manifest, on_receipt)
     else:
-        if not w3.eth.get_code(Web3.to_checksum_address(stablecoin)):
+        stablecoin = chain.checksum(stablecoin, "stablecoin address")
+        if not w3.eth.get_code(stablecoin):
             raise ConfigError(f"no contract at stablecoin address {stablecoin} on chain {chain_id}")
         token = chain.at(w3, "IERC20Metadata", stablecoin)
     manifest.settings["stablecoin"] = token.address
@@ -74,6 +135,7 @@ def deploy_suite(
         account.address,
         token.address,
         redemption_grace_period,
+        on_receipt=on_receipt,
     )
-    registry = land.deploy_registry(w3, account, manifest)
+    registry = land.deploy_registry(w3, account, manifest, on_receipt=on_receipt)
     return Suite(w3=w3, manifest=manifest, stablecoin=token, benefits=benefits, registry=registry)

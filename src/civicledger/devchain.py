@@ -9,6 +9,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
@@ -35,6 +36,12 @@ class DevChain:
     w3: Web3
     accounts: list[LocalAccount]
     client_version: str
+    process: subprocess.Popen
+
+
+def _port_taken(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 def _free_port() -> int:
@@ -55,10 +62,21 @@ def _ganache_command() -> str:
 
 @contextlib.contextmanager
 def ganache(
-    accounts: int = 10, chain_id: int = GANACHE_CHAIN_ID, hardfork: str = "shanghai"
+    accounts: int = 10,
+    chain_id: int = GANACHE_CHAIN_ID,
+    hardfork: str = "shanghai",
+    *,
+    port: int | None = None,
+    db_path: Path | None = None,
 ) -> Iterator[DevChain]:
-    """Run a fresh Ganache (shanghai unless told) on a free port for the duration of the block."""
-    port = _free_port()
+    """Run a Ganache (shanghai unless told) for the duration of the block: a fresh one on a free
+    port, or on `port` with its state kept in `db_path` across runs."""
+    if port is None:
+        port = _free_port()
+    elif _port_taken(port):
+        raise ConfigError(
+            f"port {port} is already in use (another node?): stop it or pick another --port"
+        )
     cmd = [
         _ganache_command(),
         "--server.host=127.0.0.1",
@@ -70,6 +88,9 @@ def ganache(
         f"--wallet.mnemonic={DEV_MNEMONIC}",
         "--logging.quiet",
     ]
+    if db_path is not None:
+        Path(db_path).mkdir(parents=True, exist_ok=True)
+        cmd.append(f"--database.dbPath={Path(db_path).resolve()}")
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         w3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{port}", request_kwargs={"timeout": 120}))
@@ -83,6 +104,7 @@ def ganache(
             w3=w3,
             accounts=[dev_account(i) for i in range(accounts)],
             client_version=w3.client_version,
+            process=proc,
         )
     finally:
         proc.terminate()

@@ -116,10 +116,19 @@ def deploy_registry(
     manifest: Manifest,
     admin: str | None = None,
     base_uri: str = DEFAULT_BASE_URI,
+    on_receipt: Callable[[str, Receipt], None] | None = None,
 ) -> Contract:
     """Deploy the LandRegistry (or pick it up from the manifest); `admin` (default: the
     deploying account) receives DEFAULT_ADMIN_ROLE only, and grants the working roles."""
-    return deploy_once(w3, account, manifest, "LandRegistry", admin or account.address, base_uri)
+    return deploy_once(
+        w3,
+        account,
+        manifest,
+        "LandRegistry",
+        admin or account.address,
+        base_uri,
+        on_receipt=on_receipt,
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ re-run of a deployment can skip what is already on chain.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,14 +70,26 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def is_deployed(w3: Web3, manifest: Manifest, name: str) -> bool:
+    """The manifest names `name` and the chain holds code at that address."""
+    known = manifest.address(name)
+    return bool(known and w3.eth.get_code(Web3.to_checksum_address(known)))
+
+
 def deploy_once(
-    w3: Web3, account: LocalAccount, manifest: Manifest, name: str, *args: Any
+    w3: Web3,
+    account: LocalAccount,
+    manifest: Manifest,
+    name: str,
+    *args: Any,
+    on_receipt: Callable[[str, chain.Receipt], None] | None = None,
 ) -> Contract:
     """Deploy `name` unless the manifest already holds it and its code is on chain."""
-    known = manifest.address(name)
-    if known and w3.eth.get_code(Web3.to_checksum_address(known)):
-        return chain.at(w3, name, known)
+    if is_deployed(w3, manifest, name):
+        return chain.at(w3, name, manifest.address(name))
     contract, receipt = chain.deploy(w3, account, name, *args)
+    if on_receipt:
+        on_receipt(f"deployed {name}", receipt)
     manifest.record(name, contract.address, receipt.tx_hash, receipt.block_number, list(args))
     manifest.save()
     return contract

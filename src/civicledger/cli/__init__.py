@@ -1,0 +1,49 @@
+"""The `civic` command line: parses and prints; the package does the work.
+
+One module per user group: `city` (deploy, node, programs, distribution, merchants' admin),
+`merchant`, `citizen` (pay), `land`, and `story` (demo, bench).
+"""
+
+from __future__ import annotations
+
+import click
+
+from civicledger.cli.options import UserError
+from civicledger.errors import CivicError
+
+
+class _Group(click.Group):
+    """Turns the package's own errors into one line and exit status 2, never a traceback."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except CivicError as exc:
+            raise UserError(str(exc)) from None
+
+
+@click.group(cls=_Group)
+@click.version_option(package_name="civicledger")
+def main() -> None:
+    """CivicLedger: land titles, earmarked benefit tokens and their settlement, on Ethereum."""
+
+
+def _register() -> None:
+    from civicledger.cli import city, story
+
+    for module in (city, story):
+        for command in module.COMMANDS:
+            main.add_command(command)
+    for optional in ("merchant", "citizen", "land"):
+        try:
+            module = __import__(f"civicledger.cli.{optional}", fromlist=["COMMANDS"])
+        except ModuleNotFoundError:
+            continue
+        for command in module.COMMANDS:
+            main.add_command(command)
+
+
+_register()
+
+if __name__ == "__main__":
+    main()
