@@ -8,6 +8,7 @@ re-run of a deployment can skip what is already on chain.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,15 @@ from web3.contract import Contract
 from civicledger import artifacts, chain
 
 
+DEPLOYMENTS_ENV = "CIVIC_DEPLOYMENTS"
+
+
+def deployments_folder() -> Path:
+    """Where manifests live: $CIVIC_DEPLOYMENTS, else the project's deployments/ folder."""
+    override = os.environ.get(DEPLOYMENTS_ENV)
+    return Path(override) if override else artifacts.project_root() / "deployments"
+
+
 @dataclass
 class Manifest:
     chain_id: int
@@ -29,7 +39,7 @@ class Manifest:
 
     @classmethod
     def load(cls, chain_id: int, folder: Path | None = None) -> Manifest:
-        folder = folder or artifacts.project_root() / "deployments"
+        folder = folder or deployments_folder()
         path = folder / f"{chain_id}.json"
         if not path.exists():
             return cls(chain_id=chain_id, path=path)
