@@ -20,7 +20,6 @@ from web3.contract import Contract
 
 from civicledger import artifacts, chain
 
-
 DEPLOYMENTS_ENV = "CIVIC_DEPLOYMENTS"
 
 
