@@ -14,6 +14,17 @@ ROLES = ["city", "treasurer", "registrar", "court", "lender", "alice", "bob", "p
 ANY = object()
 
 
+def pytest_configure(config):
+    """Run the suite on a Ganache of its own, on a free port: Brownie would otherwise attach to
+    any node already listening on the configured port (another project's, another run's)."""
+    from brownie._config import CONFIG
+
+    for network_id in ("development", "anvil"):
+        network = CONFIG.networks.get(network_id)
+        if network is not None:
+            network["cmd_settings"]["port"] = devchain.free_port()
+
+
 @pytest.fixture(scope="module", autouse=True)
 def module_chain(module_isolation):
     """Each test module starts from a fresh chain."""

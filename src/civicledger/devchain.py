@@ -44,7 +44,8 @@ def _port_taken(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nobody holds right now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -72,7 +73,7 @@ def ganache(
     """Run a Ganache (shanghai unless told) for the duration of the block: a fresh one on a free
     port, or on `port` with its state kept in `db_path` across runs."""
     if port is None:
-        port = _free_port()
+        port = free_port()
     elif _port_taken(port):
         raise ConfigError(
             f"port {port} is already in use (another node?): stop it or pick another --port"
