@@ -383,7 +383,11 @@ def check_sent(plan: Plan, found: dict[int, SentBatch]) -> None:
             if row is not None and on_chain == (row.address, row.amount):
                 continue
             paid = f"paid {on_chain[0]} {on_chain[1]} tokens" if on_chain else "ended"
-            now = f"line {row.line} now says {row.address} {row.amount}" if row else "the rows end"
+            now = (
+                f"line {row.line} now says {row.address} {row.amount}"
+                if row
+                else "the rows now end before it (rows were removed)"
+            )
             raise RunMismatch(
                 f"the spreadsheet changed since run '{plan.run_id}' started: batch {index} on chain "
                 f"(tx {sent.tx_hash}) {paid} at position {position + 1}, but {now}. Restore the "
