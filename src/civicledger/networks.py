@@ -120,8 +120,11 @@ def get(network: str) -> Network:
     return networks[network]
 
 
-def connect(network: str | Network, *, timeout: int = 120) -> Web3:
-    """A Web3 connected to `network`, after checking that the node answers with its chain id."""
+def connect(network: str | Network | None = None, *, timeout: int = 120) -> Web3:
+    """A Web3 connected to `network` (default: $CIVIC_NETWORK, else development), after checking
+    that the node answers with the network's chain id."""
+    if network is None:
+        network = os.environ.get("CIVIC_NETWORK") or DEFAULT_NETWORK
     net = get(network) if isinstance(network, str) else network
     url = net.url()
     w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": timeout}))
