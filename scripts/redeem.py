@@ -24,11 +24,11 @@ def _run():
     address = manifest.address("BenefitToken")
     if address is None:
         raise SystemExit(f"no BenefitToken in {manifest.path}: deploy first")
-    receipt = benefits.redeem_all(
-        web3, load_signer(web3.eth.chain_id), chain.at(web3, "BenefitToken", address)
-    )
+    merchant = load_signer(web3.eth.chain_id)
+    token = chain.at(web3, "BenefitToken", address)
+    receipt = benefits.redeem_all(web3, merchant, token)
     print(
-        "nothing to redeem"
+        f"nothing to redeem for {merchant.address} on BenefitToken {token.address}"
         if receipt is None
         else f"redeemed: tx {receipt.tx_hash}, gas {receipt.gas_used:,}"
     )

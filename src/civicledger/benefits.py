@@ -249,3 +249,57 @@ def redeem_all(w3: Web3, merchant: LocalAccount, token: Contract) -> chain.Recei
     balances = token.functions.balanceOfBatch([merchant.address] * len(ids), ids).call()
     held = {pid: bal for pid, bal in zip(ids, balances, strict=True) if bal}
     return redeem(w3, merchant, token, held) if held else None
+
+
+class MerchantStatus(IntEnum):
+    """A merchant's status, as IBenefitToken.MerchantStatus."""
+
+    NONE = 0
+    ACTIVE = 1
+    SUSPENDED = 2
+
+
+@dataclass(frozen=True)
+class MerchantRecord:
+    address: str
+    payout: str
+    category: int
+    district: int
+    status: MerchantStatus
+
+
+def merchant(token: Contract, account: str) -> MerchantRecord:
+    """A merchant's record (status NONE if it was never onboarded)."""
+    account = Web3.to_checksum_address(account)
+    payout, category, district, status = chain.call(token.functions.merchant(account))
+    return MerchantRecord(account, payout, category, district, MerchantStatus(status))
+
+
+def suspend_merchant(
+    w3: Web3, manager: LocalAccount, token: Contract, account: str, reason: str
+) -> chain.Receipt:
+    """Suspend a merchant: it can neither be paid nor redeem until reinstated."""
+    return chain.transact(w3, manager, token.functions.suspendMerchant(account, reason))
+
+
+def reinstate_merchant(
+    w3: Web3, manager: LocalAccount, token: Contract, account: str
+) -> chain.Receipt:
+    """Make a suspended merchant active again."""
+    return chain.transact(w3, manager, token.functions.reinstateMerchant(account))
+
+
+def holdings(
+    token: Contract, account: str, program_ids: Iterable[int] | None = None
+) -> dict[int, int]:
+    """{program id: tokens} that `account` holds, of every program or of `program_ids`."""
+    ids = (
+        list(range(1, token.functions.programCount().call() + 1))
+        if program_ids is None
+        else list(dict.fromkeys(program_ids))
+    )
+    if not ids:
+        return {}
+    account = Web3.to_checksum_address(account)
+    balances = token.functions.balanceOfBatch([account] * len(ids), ids).call()
+    return {pid: bal for pid, bal in zip(ids, balances, strict=True) if bal}
