@@ -29,16 +29,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from civicledger.cli import city, story
+    from civicledger.cli import citizen, city, land, merchant, story
 
-    for module in (city, story):
-        for command in module.COMMANDS:
-            main.add_command(command)
-    for optional in ("merchant", "citizen", "land"):
-        try:
-            module = __import__(f"civicledger.cli.{optional}", fromlist=["COMMANDS"])
-        except ModuleNotFoundError:
-            continue
+    for module in (city, merchant, citizen, land, story):
         for command in module.COMMANDS:
             main.add_command(command)
 
