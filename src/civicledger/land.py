@@ -24,11 +24,9 @@ from web3.contract import Contract
 
 from civicledger import chain
 from civicledger.chain import Receipt
-from civicledger.errors import CivicError, ContractError
+from civicledger.errors import CivicError
 from civicledger.manifest import Manifest, deploy_once
 from civicledger.roles import grant_roles
-
-Echo = Callable[[str], None]
 
 DEFAULT_BASE_URI = "https://land.civicledger.example/parcels/"
 ZERO_ADDRESS = "0x" + "00" * 20
@@ -659,125 +657,6 @@ def ensure_roles(
     ):
         if actor in actors:
             grant_roles(w3, admin, registry, {role: actors[actor].address})
-
-
-def demo_story(
-    w3: Web3, registry: Contract, actors: Mapping[str, LocalAccount], echo: Echo = print
-) -> History:
-    """Register a parcel, sell it through the workflow with a mortgage lien (lender consent),
-    show a court freeze refusing a transfer, subdivide it, and print its history from events.
-
-    `actors` names LocalAccounts: registrar, court, lender, alice, bob, and city (the registry's
-    admin, used to grant the roles the others lack).
-    """
-    registrar, court, lender = actors["registrar"], actors["court"], actors["lender"]
-    alice, bob = actors["alice"], actors["bob"]
-    if "city" in actors:
-        ensure_roles(w3, actors["city"], registry, actors)
-    # Display names for the printout only: on chain there are addresses, nothing personal.
-    display = {"registrar": "the land office", "court": "District Court", "lender": "CityBank"}
-    names = {a.address: display.get(n, n) for n, a in actors.items()}
-
-    def step(text: str) -> None:
-        echo(f"  - {text}")
-
-    echo("Land title registry")
-    ref = f"LOT-2026-{w3.eth.block_number:04d}"  # unique per run on a shared chain
-    parcel_id = register(
-        w3,
-        registrar,
-        registry,
-        owner=alice.address,
-        cadastral_ref=ref,
-        geometry_hash=document_hash(f"survey polygon of {ref}"),
-        area=1_200,
-        deed_hash=document_hash(f"deed of {ref} to alice"),
-        deed_uri=f"ipfs://deeds/{ref}",
-    )
-    step(f"registrar registered parcel #{parcel_id} ({ref}, 1,200 m²) to alice")
-    lien_id = add_lien(
-        w3,
-        lender,
-        registry,
-        parcel_id,
-        amount_ref="EUR-180000",
-        document_hash=document_hash(f"mortgage on {ref}"),
-    )
-    step(f"the bank registered mortgage lien #{lien_id} on it")
-
-    proposal_id = propose_transfer(
-        w3,
-        alice,
-        registry,
-        parcel_id,
-        buyer=bob.address,
-        price_ref="EUR-250000",
-        deed_hash=document_hash(f"deed of {ref} to bob"),
-    )
-    accept_transfer(w3, bob, registry, proposal_id)
-    step(f"alice proposed to sell it to bob (proposal #{proposal_id}); bob accepted")
-    try:
-        approve_transfer(w3, registrar, registry, proposal_id)
-    except ContractError as refusal:
-        step(f"registrar's approval refused: {refusal.name} (the mortgage needs its lender)")
-    consent_to_transfer(w3, lender, registry, lien_id, proposal_id)
-    step("the bank consented to this sale")
-    receipt = approve_transfer(w3, registrar, registry, proposal_id)
-    step(f"registrar approved: bob now holds the title (gas {receipt.gas_used:,})")
-    release_lien(w3, lender, registry, lien_id)
-    step(f"the bank, repaid from the price, released lien #{lien_id}")
-
-    freeze(w3, court, registry, parcel_id, "CASE-2026-117")
-    step("a court froze the parcel over a boundary dispute (case CASE-2026-117)")
-    try:
-        propose_transfer(
-            w3,
-            bob,
-            registry,
-            parcel_id,
-            buyer=alice.address,
-            deed_hash=document_hash(f"deed of {ref} back to alice"),
-        )
-    except ContractError as refusal:
-        step(f"bob's attempt to sell it on was refused: {refusal.name}")
-    unfreeze(w3, court, registry, parcel_id)
-    step("the court lifted the freeze after its ruling")
-    attach_document(
-        w3,
-        registrar,
-        registry,
-        parcel_id,
-        kind="court-ruling",
-        document_hash=document_hash("ruling CASE-2026-117"),
-        uri="ipfs://rulings/CASE-2026-117",
-    )
-
-    children = subdivide(
-        w3,
-        registrar,
-        registry,
-        parcel_id,
-        [
-            ParcelSpec(f"{ref}/1", document_hash(f"{ref} north"), 700, document_hash("deed A")),
-            ParcelSpec(f"{ref}/2", document_hash(f"{ref} south"), 500, document_hash("deed B")),
-        ],
-    )
-    step(
-        f"registrar subdivided it into parcels {', '.join(f'#{c}' for c in children)} "
-        "(700 + 500 m²)"
-    )
-
-    echo("")
-    echo(f"History of parcel #{parcel_id}, rebuilt from the chain's event logs only:")
-    timeline = history(w3, registry, parcel_id, names=names)
-    for line in timeline.lines():
-        echo(f"  {line}")
-    for child in children:
-        for line in history(w3, registry, child, names=names).lines():
-            echo(f"  {line}")
-    agrees = timeline.state == state(registry, parcel_id)
-    echo(f"History agrees with contract storage: {'yes' if agrees else 'NO'}")
-    return timeline
 
 
 def benchmark(w3: Web3, actors: Mapping[str, LocalAccount]) -> dict[str, int]:

@@ -3,7 +3,7 @@ agreeing with storage at every step."""
 
 import pytest
 
-from civicledger import land
+from civicledger import demo, land
 from civicledger.errors import ContractError
 from civicledger.manifest import Manifest
 
@@ -33,7 +33,7 @@ def people(request, signer):
 def registry(w3, people, tmp_path):
     manifest = Manifest.load(w3.eth.chain_id, tmp_path)
     reg = land.deploy_registry(w3, people["city"], manifest)
-    land.ensure_roles(w3, people["city"], reg, people)
+    demo.ensure_roles(w3, people["city"], reg, people)
     return reg
 
 
@@ -218,7 +218,7 @@ def test_references_longer_than_a_bytes32_are_refused_before_sending():
 
 def test_demo_story_tells_the_clerk_what_happened(w3, registry, people):
     lines = []
-    timeline = land.demo_story(w3, registry, people, lines.append)
+    timeline = demo.land_story(w3, registry, people, lines.append)
     text = "\n".join(lines)
     assert "ParcelEncumbered" in text
     assert "refused: ParcelFrozen" in text
