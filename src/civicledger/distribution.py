@@ -559,22 +559,37 @@ def _simulate(
 @dataclass
 class Journal:
     """What this machine sent for a run: the batch size, and each transaction before it was
-    broadcast (hash and nonce), so that a kill between send and receipt leaves a trace."""
+    broadcast (hash and nonce), so that a kill between send and receipt leaves a trace.
+
+    One file per spreadsheet and run id, holding one section per chain and token (`scope`), so
+    a rehearsal on a test chain never speaks for the live one."""
 
     path: Path | None
+    scope: str = ""
     batch_size: int | None = None
     sent: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
 
     @classmethod
-    def open(cls, path: Path | None) -> Journal:
-        if path is None or not path.exists():
-            return cls(path)
-        data = json.loads(path.read_text())
+    def open(cls, path: Path | None, scope: str = "") -> Journal:
+        section = cls._read(path).get(scope, {})
         return cls(
             path,
-            batch_size=data.get("batchSize"),
-            sent={int(k): v for k, v in data.get("sent", {}).items()},
+            scope,
+            batch_size=section.get("batchSize"),
+            sent={int(k): v for k, v in section.get("sent", {}).items()},
         )
+
+    @staticmethod
+    def _read(path: Path | None) -> dict[str, Any]:
+        if path is None or not path.exists():
+            return {}
+        try:
+            return json.loads(path.read_text())
+        except json.JSONDecodeError:
+            raise CivicError(
+                f"journal {path} is damaged: move it away (the chain still knows "
+                "every batch sent) and run again"
+            ) from None
 
     def record(self, index: int, tx_hash: str, nonce: int) -> None:
         self.sent.setdefault(index, []).append({"tx": tx_hash, "nonce": nonce})
@@ -583,8 +598,10 @@ class Journal:
     def save(self) -> None:
         if self.path is None:
             return
+        data = self._read(self.path)
+        data[self.scope] = {"batchSize": self.batch_size, "sent": self.sent}
         tmp = self.path.with_suffix(self.path.suffix + ".tmp")
-        tmp.write_text(json.dumps({"batchSize": self.batch_size, "sent": self.sent}, indent=1))
+        tmp.write_text(json.dumps(data, indent=1))
         os.replace(tmp, self.path)
 
 
@@ -665,7 +682,7 @@ def distribute(
     rows = as_rows(rows)
     found = sent_batches(w3, token, run_id, program_id, from_block=from_block, log_chunk=log_chunk)
     on_chain_size = fixed_batch_size(found, run_id)
-    book = Journal.open(journal)
+    book = Journal.open(journal, f"{w3.eth.chain_id}:{token.address}")
     size = _choose_batch_size(run_id, on_chain_size, book.batch_size, batch_size)
     plan = make_plan(run_id, program_id, rows, size)
     check_sent(plan, found)

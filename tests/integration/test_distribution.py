@@ -319,12 +319,12 @@ def test_the_receipts_csv_names_every_row_with_the_transaction_that_paid_it(
 
 
 def test_the_journal_records_each_transaction_before_it_is_broadcast(
-    suite, make_program, run, tmp_path
+    w3, suite, make_program, run, tmp_path
 ):
     pid = make_program()
     journal = tmp_path / "citizens.csv.jan.journal.json"
     report = run(pid, [(a, 1) for a in citizens(20, "journal")], batch_size=10, journal=journal)
 
-    book = distribution.Journal.open(journal)
+    book = distribution.Journal.open(journal, f"{w3.eth.chain_id}:{suite.benefits.address}")
     assert book.batch_size == 10
     assert [entry[0]["tx"] for _, entry in sorted(book.sent.items())] == report.tx_hashes
