@@ -1,6 +1,8 @@
 """Signing keys come from an encrypted keystore or the environment, with one-line errors."""
 
 import json
+import os
+from pathlib import Path
 
 import pytest
 from eth_account import Account
@@ -14,7 +16,7 @@ KEY = "0x" + "11" * 32
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch):
-    for name in ("CIVIC_KEYSTORE", "CIVIC_KEYSTORE_PASSWORD", "CIVIC_PRIVATE_KEY"):
+    for name in ("CIVIC_KEYSTORE", "CIVIC_KEYSTORE_PASSWORD", "CIVIC_PRIVATE_KEY", "CIVIC_ACCOUNT"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -56,3 +58,38 @@ def test_malformed_private_key_is_refused(monkeypatch):
     monkeypatch.setenv("CIVIC_PRIVATE_KEY", "not-a-key")
     with pytest.raises(ConfigError, match="not a 32-byte hex private key"):
         load_signer(11155111)
+
+
+def test_a_brownie_keystore_alias_is_read_from_the_users_accounts_folder(tmp_path, monkeypatch):
+    (tmp_path / "city-admin.json").write_text(
+        json.dumps(Account.encrypt(KEY, "s3cret", iterations=2))
+    )
+    monkeypatch.setenv("CIVIC_BROWNIE_ACCOUNTS", str(tmp_path))
+    monkeypatch.setenv("CIVIC_KEYSTORE_PASSWORD", "s3cret")
+    assert load_signer(1, account="city-admin").address == Account.from_key(KEY).address
+
+
+def test_the_keystore_password_is_asked_for_when_the_environment_has_none(tmp_path, monkeypatch):
+    (tmp_path / "city-admin.json").write_text(
+        json.dumps(Account.encrypt(KEY, "s3cret", iterations=2))
+    )
+    monkeypatch.setenv("CIVIC_BROWNIE_ACCOUNTS", str(tmp_path))
+    asked = []
+
+    def prompt(text):
+        asked.append(text)
+        return "s3cret"
+
+    signer = load_signer(1, account="city-admin", prompt=prompt)
+    assert signer.address == Account.from_key(KEY).address and asked
+
+
+def test_aliases_come_from_the_real_home_even_when_home_is_the_projects(monkeypatch, tmp_path):
+    import pwd
+
+    from civicledger.accounts import brownie_accounts_dir
+
+    monkeypatch.delenv("CIVIC_BROWNIE_ACCOUNTS", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    real = Path(pwd.getpwuid(os.getuid()).pw_dir)
+    assert brownie_accounts_dir() == real / ".brownie" / "accounts"
