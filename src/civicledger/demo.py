@@ -437,19 +437,6 @@ def payments_story(
 # Land
 
 
-def ensure_roles(
-    w3: Web3, admin: LocalAccount, registry: Contract, actors: Mapping[str, LocalAccount]
-) -> None:
-    """Grant the working roles to the actors named registrar, court and lender."""
-    for role, actor in (
-        ("REGISTRAR_ROLE", "registrar"),
-        ("COURT_ROLE", "court"),
-        ("LENDER_ROLE", "lender"),
-    ):
-        if actor in actors:
-            roles.grant_roles(w3, admin, registry, {role: actors[actor].address})
-
-
 def land_story(
     w3: Web3, registry: Contract, actors: Mapping[str, LocalAccount], echo: Echo = print
 ) -> land.History:
@@ -462,7 +449,7 @@ def land_story(
     registrar, court, lender = actors["registrar"], actors["court"], actors["lender"]
     alice, bob = actors["alice"], actors["bob"]
     if "city" in actors:
-        ensure_roles(w3, actors["city"], registry, actors)
+        land.ensure_roles(w3, actors["city"], registry, actors)
     # Display names for the printout only: on chain there are addresses, nothing personal.
     display = {"registrar": "the land office", "court": "District Court", "lender": "CityBank"}
     names = {a.address: display.get(n, n) for n, a in actors.items()}

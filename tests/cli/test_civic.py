@@ -35,8 +35,8 @@ def test_demo_tells_the_seed_story_end_to_end():
     # Both ways of paying, a refusal by its error's name, four merchants paid.
     assert "citizen 1 paid the school 4 Education tokens" in out
     assert "citizen 1 paid the grocer 3 Food Support tokens" in out
-    assert "for the pharmacy, which submitted it and was paid" in out
-    assert "for the gym, which submitted it and was paid" in out
+    assert "Health tokens to the pharmacy, which submitted it and was paid" in out
+    assert "Pension token to the gym, which submitted it and was paid" in out
     assert "refused, MerchantCategoryNotAllowed (Health 2027 does not allow GYM merchants)" in out
     assert "refused, CitizenTransferNotAllowed" in out
     assert "the school redeemed 4 tokens" in out and "the grocer redeemed 3 tokens" in out

@@ -33,7 +33,7 @@ def people(request, signer):
 def registry(w3, people, tmp_path):
     manifest = Manifest.load(w3.eth.chain_id, tmp_path)
     reg = land.deploy_registry(w3, people["city"], manifest)
-    demo.ensure_roles(w3, people["city"], reg, people)
+    land.ensure_roles(w3, people["city"], reg, people)
     return reg
 
 
