@@ -1,4 +1,5 @@
-"""A throwaway local Ganache for `civic demo` and `civic bench`: started, used, stopped."""
+"""Throwaway local chains for `civic demo` and `civic bench` (Ganache; Anvil too): started, used,
+stopped."""
 
 from __future__ import annotations
 
@@ -101,6 +102,73 @@ def ganache(
                 err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
                 raise ConfigError(f"Ganache did not start on port {port}: {err.strip()[:200]}")
             time.sleep(0.1)
+        yield DevChain(
+            w3=w3,
+            accounts=[dev_account(i) for i in range(accounts)],
+            client_version=w3.client_version,
+            process=proc,
+        )
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+ANVIL_CHAIN_ID = 31337
+
+
+def _anvil_command() -> str:
+    local = artifacts.project_root() / "node_modules" / ".bin" / "anvil"
+    if local.exists():
+        return str(local)
+    found = shutil.which("anvil")
+    if not found:
+        raise ConfigError("Anvil is not installed: run `make install` (npm @foundry-rs/anvil)")
+    return found
+
+
+@contextlib.contextmanager
+def anvil(
+    accounts: int = 10,
+    chain_id: int = ANVIL_CHAIN_ID,
+    hardfork: str = "shanghai",
+    *,
+    block_gas_limit: int = 30_000_000,
+    block_time: float | None = None,
+    prune_history: bool = False,
+    extra: list[str] | None = None,
+) -> Iterator[DevChain]:
+    """Run a fresh Anvil (Foundry) on a free port for the duration of the block, with the dev
+    mnemonic's accounts. It mines each transaction as it arrives, or every `block_time` seconds
+    (fractions allowed) when given; `prune_history` keeps only the latest state in memory."""
+    port = free_port()
+    cmd = [
+        _anvil_command(),
+        "--host=127.0.0.1",
+        f"--port={port}",
+        f"--chain-id={chain_id}",
+        f"--hardfork={hardfork}",
+        f"--gas-limit={block_gas_limit}",
+        f"--accounts={accounts}",
+        f"--mnemonic={DEV_MNEMONIC}",
+        "--silent",
+    ]
+    if block_time is not None:
+        cmd.append(f"--block-time={block_time:g}")
+    if prune_history:
+        cmd.append("--prune-history")
+    cmd.extend(extra or [])
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        w3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{port}", request_kwargs={"timeout": 120}))
+        deadline = time.monotonic() + 30
+        while not _connected(w3):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+                raise ConfigError(f"Anvil did not start on port {port}: {err.strip()[:200]}")
+            time.sleep(0.05)
         yield DevChain(
             w3=w3,
             accounts=[dev_account(i) for i in range(accounts)],

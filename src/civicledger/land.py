@@ -642,7 +642,7 @@ def _apply(
 
 
 # --------------------------------------------------------------------------------------------
-# The story for `civic demo`, and the benchmark
+# The story for `civic demo` (the benchmark is in civicledger.bench)
 # --------------------------------------------------------------------------------------------
 
 
@@ -657,56 +657,6 @@ def ensure_roles(
     ):
         if actor in actors:
             grant_roles(w3, admin, registry, {role: actors[actor].address})
-
-
-def benchmark(w3: Web3, actors: Mapping[str, LocalAccount]) -> dict[str, int]:
-    """Gas units of the registry's main operations beside a plain OpenZeppelin ERC-721.
-
-    Fresh contracts on a dev chain. Registrations, mints and transfers go to owners with no
-    title yet, and a warm-up registration first sets the registry's id counters, so both sides
-    pay the same storage transitions and the difference is the registry's own bookkeeping.
-    """
-    city, registrar, lender = actors["city"], actors["registrar"], actors["lender"]
-    alice, bob = actors["alice"], actors["bob"]
-    registry, _ = chain.deploy(w3, city, "LandRegistry", city.address, DEFAULT_BASE_URI)
-    ensure_roles(w3, city, registry, actors)
-    fn = registry.functions
-
-    def gas(account: LocalAccount, call: Any) -> int:
-        return chain.transact(w3, account, call).gas_used
-
-    def spec(name: str, area: int) -> tuple[bytes, bytes, int, bytes]:
-        return ParcelSpec(name, document_hash(name), area, document_hash(f"deed {name}")).as_tuple()
-
-    def reg(owner: str, name: str, area: int) -> int:
-        return gas(registrar, fn.register(owner, *spec(name, area), f"ipfs://{name}"))
-
-    reg(city.address, "BENCH-WARMUP", 100)
-    results = {"gas.land_register": reg(alice.address, "BENCH-1", 1_000)}  # parcel 2
-
-    expires = w3.eth.get_block("latest")["timestamp"] + 30 * DAY
-    results["gas.land_transfer_total"] = (
-        gas(
-            alice,
-            fn.proposeTransfer(2, bob.address, to_bytes32("EUR-1"), document_hash("d"), expires),
-        )
-        + gas(bob, fn.acceptTransfer(1))
-        + gas(registrar, fn.approveTransfer(1))
-    )
-    results["gas.land_lien_add"] = gas(
-        lender, fn.addLien(2, to_bytes32("EUR-1"), document_hash("mortgage"))
-    )
-    reg(alice.address, "BENCH-2", 1_000)  # parcel 3: unencumbered, to subdivide
-    results["gas.land_subdivide_2"] = gas(
-        registrar, fn.subdivide(3, [spec("BENCH-2A", 600), spec("BENCH-2B", 400)])
-    )
-
-    plain, _ = chain.deploy(w3, city, "PlainERC721")
-    results["baseline.erc721_mint"] = gas(city, plain.functions.mint(alice.address, 1))
-    results["baseline.erc721_transfer"] = gas(
-        alice, plain.functions.transferFrom(alice.address, bob.address, 1)
-    )
-    return results
 
 
 def live_area(registry: Contract, parcel_ids: Iterable[int]) -> int:

@@ -3,7 +3,7 @@ agreeing with storage at every step."""
 
 import pytest
 
-from civicledger import demo, land
+from civicledger import bench, demo, land
 from civicledger.errors import ContractError
 from civicledger.manifest import Manifest
 
@@ -228,7 +228,7 @@ def test_demo_story_tells_the_clerk_what_happened(w3, registry, people):
 
 
 def test_benchmark_reports_registry_gas_beside_a_plain_erc721(w3, people):
-    figures = land.benchmark(w3, people)
+    figures = bench.land_benchmark(w3, people)
     assert set(figures) == {
         "gas.land_register",
         "gas.land_transfer_total",
