@@ -78,6 +78,8 @@ class PipelinedSender:
         self.chain_id = w3.eth.chain_id
         self.nonce = self._rpc("eth_getTransactionCount", [account.address, "pending"])
         self.in_flight: list[InFlight] = []
+        # Receipts collected while waiting for room in the window, kept for the next collect().
+        self._ready: list[Mined] = []
         self._sends = 0
         self._fees: dict[str, int] = {}
         self._refresh_fees()
@@ -108,7 +110,7 @@ class PipelinedSender:
     def send(self, tag: Any, to: str, data: str, gas: int) -> InFlight:
         """Sign and send one transaction; waits first if the window is full."""
         while len(self.in_flight) >= self.window:
-            self.collect(block=True)
+            self._ready.extend(self._wait_for_one())
         item = InFlight(tag=tag, nonce=self.nonce, to=to, data=data, gas=gas)
         self.nonce += 1
         self._sends += 1
@@ -170,12 +172,18 @@ class PipelinedSender:
     # ---------------------------------------------------------------- receipts
 
     def collect(self, *, block: bool = False) -> list[Mined]:
-        """Receipts of in-flight transactions mined so far (oldest first); with `block`, wait
-        until at least one is."""
+        """Receipts of in-flight transactions mined so far (oldest first), each returned once;
+        with `block`, wait until at least one is."""
+        ready, self._ready = self._ready, []
+        if ready or not block:
+            return ready + self._poll()
+        return self._wait_for_one()
+
+    def _wait_for_one(self) -> list[Mined]:
         delay = 0.005
         while True:
             done = self._poll()
-            if done or not block or not self.in_flight:
+            if done or not self.in_flight:
                 return done
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
@@ -183,7 +191,7 @@ class PipelinedSender:
     def drain(self) -> list[Mined]:
         """Wait for every in-flight transaction."""
         mined: list[Mined] = []
-        while self.in_flight:
+        while self.in_flight or self._ready:
             mined.extend(self.collect(block=True))
         return mined
 
