@@ -502,6 +502,15 @@ def _who(address: str, names: Mapping[str, str]) -> str:
     return f"{name} ({short})" if name else short
 
 
+class ParcelNotRegistered(CivicError, LookupError):
+    """The registry never registered a parcel with this id: it has no history to tell."""
+
+    def __init__(self, parcel_id: int, registry_address: str) -> None:
+        self.parcel_id = parcel_id
+        self.registry_address = registry_address
+        super().__init__(f"parcel {parcel_id} is not registered on LandRegistry {registry_address}")
+
+
 def history(
     w3: Web3,
     registry: Contract,
@@ -516,6 +525,7 @@ def history(
     `deploymentBlock()`, unless `from_block` is given), filtered on the parcel id, which is the
     first indexed topic of every registry event. No contract storage is read for the state.
     `names` maps addresses to display names for the summaries (names stay off chain).
+    Raises `ParcelNotRegistered` for an id the registry never registered.
     """
     names = {Web3.to_checksum_address(k): v for k, v in (names or {}).items()}
     start = registry.functions.deploymentBlock().call() if from_block is None else from_block
@@ -554,6 +564,11 @@ def history(
                 summary=summary,
             )
         )
+    if not any(e.event == "ParcelRegistered" for e in entries):
+        # No birth in the logs: either an unknown id, or a `from_block` after the registration.
+        # Only then is storage asked (status None), so a known parcel keeps its events-only view.
+        if registry.functions.parcel(parcel_id).call()[6] == STATUSES.index("None"):
+            raise ParcelNotRegistered(parcel_id, registry.address)
     return History(parcel_id, entries, st, tuple(sorted(liens)))
 
 
