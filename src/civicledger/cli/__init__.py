@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import click
 
-from civicledger.cli.options import UserError
+from civicledger.cli.options import Refused, UserError
 from civicledger.errors import CivicError
 
 
 class _Group(click.Group):
-    """Turns the package's own errors into one line and exit status 2, never a traceback."""
+    """Turns the package's own errors, and bad values given to any command, into one line and
+    exit status 2: never a traceback, never a usage screen for a mistyped address."""
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
             return super().invoke(ctx)
         except CivicError as exc:
             raise UserError(str(exc)) from None
+        except click.BadParameter as exc:
+            raise UserError(
+                exc.message if isinstance(exc, Refused) else exc.format_message()
+            ) from None
 
 
 @click.group(cls=_Group)

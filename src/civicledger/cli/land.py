@@ -22,15 +22,11 @@ from civicledger import chain
 from civicledger import land as land_api
 from civicledger.chain import Receipt
 from civicledger.cli.city import to_time
-from civicledger.cli.options import ADDRESS, AddressType, Session, UserError, chain_command
+from civicledger.cli.options import ADDRESS, Refused, Session, UserError, chain_command
 from civicledger.errors import CivicError
 
 # --------------------------------------------------------------------------------------------
 # Parameter types
-
-
-class _Refused(click.BadParameter):
-    """A bad value whose message already names its parameter."""
 
 
 def _what(param: Any, default: str) -> str:
@@ -55,13 +51,13 @@ class HashType(click.ParamType):
             except ValueError:
                 raw = b""
             if len(raw) != 32:
-                raise _Refused(f"{what} {text!r} is not a 0x hash of 32 bytes (64 hex digits)")
+                raise Refused(f"{what} {text!r} is not a 0x hash of 32 bytes (64 hex digits)")
             return raw
         path = Path(text).expanduser()
         try:
             return land_api.document_hash(path.read_bytes())
         except OSError as exc:
-            raise _Refused(
+            raise Refused(
                 f"{what}: cannot read file {text} ({exc.strerror or exc}); "
                 "give a file to hash or a 0x hash of 32 bytes"
             ) from None
@@ -78,9 +74,9 @@ class ReferenceType(click.ParamType):
         try:
             raw = land_api.to_bytes32(text)
         except (CivicError, UnicodeEncodeError):
-            raise _Refused(f"{what} {text!r} must be ASCII text of at most 32 bytes") from None
+            raise Refused(f"{what} {text!r} must be ASCII text of at most 32 bytes") from None
         if raw == land_api.ZERO32:
-            raise _Refused(f"{what} cannot be empty")
+            raise Refused(f"{what} cannot be empty")
         return text
 
 
@@ -89,21 +85,7 @@ REF = ReferenceType()
 AREA = click.IntRange(min=1, max=2**64 - 1)
 
 
-class _LandGroup(click.Group):
-    """A bad value (address, hash, reference, number) ends in one line and exit status 2, as
-    every user mistake does, rather than a usage screen."""
-
-    def invoke(self, ctx: click.Context):  # type: ignore[override]
-        try:
-            return super().invoke(ctx)
-        except click.BadParameter as exc:
-            named = isinstance(exc, _Refused) or isinstance(
-                getattr(exc.param, "type", None), AddressType
-            )
-            raise UserError(exc.message if named else exc.format_message()) from None
-
-
-@click.group(cls=_LandGroup)
+@click.group()
 def land() -> None:
     """Land titles: register, sell (propose, accept, approve), liens, court freezes,
     subdivision and merger, documents, and each parcel's history from the chain's logs."""
@@ -232,7 +214,7 @@ cancel = _proposal_step(
 # Liens
 
 
-@land.group(cls=_LandGroup)
+@land.group()
 def lien() -> None:
     """Liens: a lender registers, releases, or consents to a sale of the parcel it charges."""
 

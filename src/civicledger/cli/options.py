@@ -185,6 +185,10 @@ def confirm(session: Session, question: str, yes: bool) -> None:
         raise UserError("cancelled: nothing was sent")
 
 
+class Refused(click.BadParameter):
+    """A bad value whose message already names its parameter and says what is expected."""
+
+
 class AddressType(click.ParamType):
     """An Ethereum address argument, checked and checksummed at parse time."""
 
@@ -194,7 +198,7 @@ class AddressType(click.ParamType):
         try:
             return chain.checksum(value, param.human_readable_name if param else "address")
         except CivicError as exc:
-            self.fail(str(exc), param, ctx)
+            raise Refused(str(exc), ctx, param) from None
 
 
 ADDRESS = AddressType()
