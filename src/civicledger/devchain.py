@@ -109,11 +109,21 @@ def ganache(
             process=proc,
         )
     finally:
+        _stop(proc, keep_state=db_path is not None)
+
+
+def _stop(proc: subprocess.Popen, *, keep_state: bool) -> None:
+    """A throwaway chain is killed at once (Ganache takes seconds to wind down on SIGTERM, and
+    there is nothing to save); one with a database folder is asked to stop and flush it."""
+    if keep_state:
         proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    else:
+        proc.kill()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 ANVIL_CHAIN_ID = 31337
@@ -176,11 +186,7 @@ def anvil(
             process=proc,
         )
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        _stop(proc, keep_state=False)
 
 
 def _connected(w3: Web3) -> bool:

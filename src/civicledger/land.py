@@ -657,7 +657,7 @@ def _apply(
 
 
 # --------------------------------------------------------------------------------------------
-# The story for `civic demo` (the benchmark is in civicledger.bench)
+# Working roles and figures shared by the story (civicledger.demo) and the bench
 # --------------------------------------------------------------------------------------------
 
 
