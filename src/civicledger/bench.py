@@ -59,14 +59,15 @@ ANVIL_WINDOW = 32
 # Assumptions of the 1,000,000-citizen projection (public figures; check before relying on them)
 PROJECTION_CHAINS: dict[str, dict[str, Any]] = {
     "ethereum_mainnet": {
-        "block_gas_limit": 36_000_000,
+        "block_gas_limit": 60_000_000,
         "block_seconds": 12,
         # of each block's gas, on average while the run lasts (a 16.4M-gas batch every few
         # blocks: the distribution does not crowd out everyone else, nor pay to)
         "realistic_share": 0.10,
         "gas_price_gwei": [1, 10],
-        "assumption": "36M gas a block (the limit through mid-2025; raised since, check the"
-        " current one), 12 s slots, 10 % of every block's gas for the distribution",
+        "assumption": "60M gas a block (validators' limit since late 2025: 36M to mid-2025, then"
+        " 45M; they can move it, check the current one), 12 s slots, 10 % of every block's gas"
+        " for the distribution",
     },
     "l2_op_stack": {
         "block_gas_limit": 150_000_000,
