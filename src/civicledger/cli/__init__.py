@@ -34,9 +34,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from civicledger.cli import citizen, city, land, merchant, story
+    from civicledger.cli import audit, citizen, city, land, merchant, story
 
-    for module in (city, merchant, citizen, land, story):
+    for module in (city, merchant, citizen, land, audit, story):
         for command in module.COMMANDS:
             main.add_command(command)
 
