@@ -71,6 +71,14 @@ class DeployPlan:
 _CREATION_GAS = {"DevStablecoin": 1_300_000, "BenefitToken": 5_200_000, "LandRegistry": 4_600_000}
 
 
+def _existing_contract(w3: Web3, address: str) -> str:
+    """The stablecoin's address, checksummed, once the chain shows code there."""
+    address = chain.checksum(address, "stablecoin address")
+    if not w3.eth.get_code(address):
+        raise ConfigError(f"no contract at stablecoin address {address} on chain {w3.eth.chain_id}")
+    return address
+
+
 def deploy_plan(
     w3: Web3,
     account: LocalAccount,
@@ -85,6 +93,8 @@ def deploy_plan(
         raise ConfigError(
             f"chain {chain_id} is not a dev chain: pass the settlement stablecoin's address"
         )
+    if stablecoin is not None:
+        _existing_contract(w3, stablecoin)
     manifest = Manifest.load(chain_id, deployments)
     names = (["DevStablecoin"] if stablecoin is None else []) + ["BenefitToken", "LandRegistry"]
     todo = [n for n in names if not is_deployed(w3, manifest, n)]
@@ -121,10 +131,7 @@ def deploy_suite(
             )
         token = deploy_dev_stablecoin(w3, account, manifest, on_receipt)
     else:
-        stablecoin = chain.checksum(stablecoin, "stablecoin address")
-        if not w3.eth.get_code(stablecoin):
-            raise ConfigError(f"no contract at stablecoin address {stablecoin} on chain {chain_id}")
-        token = chain.at(w3, "IERC20Metadata", stablecoin)
+        token = chain.at(w3, "IERC20Metadata", _existing_contract(w3, stablecoin))
     manifest.settings["stablecoin"] = token.address
     manifest.save()
     benefits = deploy_once(

@@ -1,0 +1,78 @@
+"""`civic deploy`: a dev chain gets the stand-in stablecoin; a live chain needs the real one's
+address and a confirmation after the plan and its cost; a re-run deploys nothing."""
+
+import pytest
+from click.testing import CliRunner
+
+from civicledger import chain, devchain
+from civicledger.cli import main
+
+
+@pytest.fixture
+def civic(monkeypatch, tmp_path):
+    monkeypatch.setenv("CIVIC_DEPLOYMENTS", str(tmp_path))
+    for name in ("CIVIC_NETWORK", "CIVIC_ACCOUNT", "CIVIC_KEYSTORE", "CIVIC_STABLECOIN"):
+        monkeypatch.delenv(name, raising=False)
+
+    def run(*args, env=None):
+        result = CliRunner().invoke(main, list(args), env=env)
+        assert "Traceback" not in result.output
+        return result
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def sepolia():
+    with devchain.ganache(accounts=2, chain_id=11155111) as dev:
+        yield dev
+
+
+@pytest.fixture
+def live(sepolia):
+    return {
+        "SEPOLIA_RPC_URL": sepolia.w3.provider.endpoint_uri,
+        "CIVIC_PRIVATE_KEY": "0x" + bytes(sepolia.accounts[0].key).hex(),
+    }
+
+
+def sent(dev):
+    return dev.w3.eth.get_transaction_count(dev.accounts[0].address)
+
+
+def test_a_live_deploy_without_a_stablecoin_address_is_refused(civic, sepolia, live):
+    before = sent(sepolia)
+    result = civic("deploy", "--network", "sepolia", env=live)
+    assert result.exit_code == 2
+    assert (
+        "chain 11155111 is not a dev chain: pass the settlement stablecoin's address"
+        in result.output
+    )
+    assert sent(sepolia) == before
+
+
+def test_a_stablecoin_address_without_code_is_refused(civic, sepolia, live):
+    result = civic("deploy", "--network", "sepolia", "--stablecoin", "0x" + "12" * 20, env=live)
+    assert result.exit_code == 2 and "no contract at stablecoin address" in result.output
+
+
+def test_a_live_deploy_shows_the_plan_and_cost_and_sends_nothing_unconfirmed(civic, sepolia, live):
+    coin, _ = chain.deploy(sepolia.w3, sepolia.accounts[0], "TestStablecoin")
+    before = sent(sepolia)
+
+    result = civic("deploy", "--network", "sepolia", "--stablecoin", coin.address, env=live)
+
+    assert result.exit_code == 2
+    assert "deploy BenefitToken, LandRegistry" in result.output and "gwei" in result.output
+    assert "Pass --yes to confirm without a terminal" in result.output
+    assert sent(sepolia) == before
+
+
+def test_deploying_again_deploys_nothing_already_on_chain(civic):
+    with devchain.ganache(accounts=1) as dev:
+        url = dev.w3.provider.endpoint_uri
+        assert civic("deploy", "--network", url).exit_code == 0
+        before = sent(dev)
+        again = civic("deploy", "--network", url)
+        assert again.exit_code == 0 and "deployed" not in again.output.split("manifest:")[0]
+        assert sent(dev) == before
