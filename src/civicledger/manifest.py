@@ -18,7 +18,7 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 from web3.contract import Contract
 
-from civicledger import artifacts, chain
+from civicledger import artifacts, chain, sources
 
 DEPLOYMENTS_ENV = "CIVIC_DEPLOYMENTS"
 
@@ -60,6 +60,10 @@ class Manifest:
         return entry["address"] if entry else None
 
     def record(self, name: str, address: str, tx_hash: str, block: int, args: list[Any]) -> None:
+        """Keep what re-running needs and what an auditor's rebuild needs: the source unit and
+        contract name, the long compiler version, the standard-JSON settings as compiled
+        (viaIR, remappings, ...), the keccak256 of every source of the import closure, the
+        ABI-encoded constructor arguments and the repository's commit (see sources.py)."""
         art = artifacts.load(name)
         self.contracts[name] = {
             "address": address,
@@ -68,6 +72,7 @@ class Manifest:
             "constructorArguments": [_jsonable(a) for a in args],
             "sourcePath": art.source_path,
             "compiler": art.compiler,
+            **sources.build_record(name, args, art=art),
         }
 
 
