@@ -16,10 +16,11 @@ STAMP_PY := $(VENV)/.installed
 STAMP_NODE := node_modules/.installed
 SOLC := .solcx/solc-v$(SOLC_VERSION)
 NETWORKS := .brownie-home/.brownie/network-config.yaml
+STAMP_BROWSER := $(VENV)/.chromium
 
 .PHONY: install compile test demo bench lint clean
 
-install: $(STAMP_PY) $(STAMP_NODE) $(SOLC) $(NETWORKS)
+install: $(STAMP_PY) $(STAMP_NODE) $(SOLC) $(NETWORKS) $(STAMP_BROWSER)
 
 $(STAMP_PY): pyproject.toml
 	@echo "==> Python packages into $(VENV)/ (eth-brownie, web3, click; 2-3 minutes the first time)"
@@ -34,6 +35,18 @@ $(STAMP_NODE): package.json package-lock.json
 
 $(SOLC): $(STAMP_NODE) tools/setup-solc.sh brownie-config.yaml
 	bash tools/setup-solc.sh $(SOLC_VERSION)
+
+# The transparency report's browser test drives Debian's Chromium through the playwright
+# package (never Playwright's own browser downloads). Only root can apt-get it: anyone else gets
+# one line saying how, and that test skips until then.
+$(STAMP_BROWSER): | $(STAMP_PY)
+	@if [ -x /usr/bin/chromium ]; then touch $@; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "==> Chromium (Debian's package) for the transparency report's browser test"; \
+		apt-get update -qq && apt-get install -y -qq chromium && touch $@; \
+	else \
+		echo "Chromium is missing: run 'sudo apt-get install -y chromium' for the report's browser test (it skips until then)"; \
+	fi
 
 $(NETWORKS): network-config.yaml
 	mkdir -p $(dir $@)
