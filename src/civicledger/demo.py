@@ -112,6 +112,18 @@ def run(echo: Echo = print) -> None:
         echo("")
         summary(w3, suite, programs, paid, timeline, time.monotonic() - started, echo)
 
+        # The run's transparency report outlives the throwaway chain (reports/ is git-ignored).
+        from civicledger import artifacts, report
+
+        path = report.write(
+            w3,
+            suite.benefits,
+            suite.registry,
+            report.deployment_blocks(suite.manifest.contracts),
+            artifacts.project_root() / "reports" / "demo-report",
+        )
+        echo(f"  Transparency report of this run (opens from disk): {path}")
+
 
 # --------------------------------------------------------------------------------------------
 # Benefits

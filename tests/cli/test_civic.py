@@ -2,6 +2,7 @@
 
 import re
 import time
+from pathlib import Path
 
 import click
 from click.testing import CliRunner
@@ -58,6 +59,10 @@ def test_demo_tells_the_seed_story_end_to_end():
     assert "bob's attempt to sell it on was refused: ParcelFrozen" in out
     assert "History agrees with contract storage: yes" in out
     assert "a history that agrees with storage: yes" in out
+    # The run's transparency report outlives the throwaway chain.
+    shown = re.search(r"Transparency report of this run \(opens from disk\): (\S+)$", out, re.M)
+    assert shown and shown[1].endswith("reports/demo-report/index.html"), out[-500:]
+    assert "CivicLedger transparency report" in Path(shown[1]).read_text()
 
 
 def test_package_errors_become_one_line_without_a_traceback(monkeypatch):
