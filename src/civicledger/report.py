@@ -684,7 +684,7 @@ class _Page:
         more = len(hashes) - TX_LIST_CAP
         if more > 0:
             items += f'<li class="more">… and {more:,} more (in the contract\'s event log)</li>'
-        plural = what if len(hashes) == 1 else what + "s"
+        plural = what if len(hashes) == 1 else what + ("es" if what.endswith("ch") else "s")
         return (
             f'<details class="txs"><summary>{len(hashes):,} {plural}</summary>'
             f"<ul>{items}</ul></details>"
