@@ -47,6 +47,7 @@ contract PlainVoucher is ERC1155, EIP712 {
 
     /// @notice Baseline of redeem: burn the caller's vouchers, pay their face value to the caller.
     function redeem(uint256[] calldata ids, uint256[] calldata amounts) external {
+        // slither-disable-next-line uninitialized-local (Solidity zeroes locals: the sum starts at 0 on purpose)
         uint256 value;
         for (uint256 i; i < ids.length; ++i) {
             value += amounts[i] * faceValue[ids[i]];

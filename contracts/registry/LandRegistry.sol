@@ -66,6 +66,7 @@ contract LandRegistry is ERC721, AccessControl, Pausable, ILandRegistry {
     /// consecutive ids packed into the parent's record (firstChildId, childCount).
     mapping(uint256 parcelId => uint256 parentId) private _subdivisionParent;
     mapping(uint256 parcelId => uint256[] parentIds) private _mergeParents;
+    // slither-disable-next-line uninitialized-state (filled through a storage pointer: attachDocument pushes)
     mapping(uint256 parcelId => Document[]) private _documents;
 
     mapping(uint256 proposalId => TransferProposal) private _proposals;
@@ -300,6 +301,7 @@ contract LandRegistry is ERC721, AccessControl, Pausable, ILandRegistry {
         Parcel storage record = _requireLive(parcelId);
         _requireNoOpenProposal(parcelId, record);
 
+        // slither-disable-next-line uninitialized-local (Solidity zeroes locals: the sum starts at 0 on purpose)
         uint256 total;
         for (uint256 i; i < count; ++i) total += children[i].area; // no overflow: <= 16 * 2^64
         if (total != record.area) revert AreaMismatch(record.area, total);
@@ -330,6 +332,7 @@ contract LandRegistry is ERC721, AccessControl, Pausable, ILandRegistry {
         uint256[] memory successor = new uint256[](1);
         successor[0] = mergedId;
         address owner = _ownerOf(parcelIds[0]);
+        // slither-disable-next-line uninitialized-local (Solidity zeroes locals: the sum starts at 0 on purpose)
         uint256 total;
         for (uint256 i; i < count; ++i) {
             uint256 id = parcelIds[i];
@@ -402,6 +405,7 @@ contract LandRegistry is ERC721, AccessControl, Pausable, ILandRegistry {
         override(ERC721, IERC721Metadata)
         returns (string memory)
     {
+        // slither-disable-next-line incorrect-equality (an enum against its None member; not a balance or a time)
         if (_parcels[parcelId].status == ParcelStatus.None) revert ERC721NonexistentToken(parcelId);
         return string.concat(_metadataBaseURI, parcelId.toString());
     }

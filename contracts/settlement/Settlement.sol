@@ -106,6 +106,7 @@ abstract contract Settlement is BenefitPrograms, EIP712, ISettlement {
     {
         _closedTerms(programId);
         if (holders.length > MAX_BATCH) revert ReclaimBatchTooLarge(holders.length, MAX_BATCH);
+        // slither-disable-next-line uninitialized-local (Solidity zeroes locals: the sum starts at 0 on purpose)
         uint256 total;
         for (uint256 i; i < holders.length; ++i) {
             uint256 held = balanceOf(holders[i], programId);
@@ -131,6 +132,7 @@ abstract contract Settlement is BenefitPrograms, EIP712, ISettlement {
         Merchant memory payee = _merchants[msg.sender];
         if (payee.status != MerchantStatus.Active) revert MerchantNotActive(msg.sender);
 
+        // slither-disable-next-line uninitialized-local (Solidity zeroes locals: the sum starts at 0 on purpose)
         uint256 value;
         for (uint256 i; i < count; ++i) {
             uint256 programId = programIds[i];
@@ -262,6 +264,7 @@ abstract contract Settlement is BenefitPrograms, EIP712, ISettlement {
     {
         // ECDSA first: an EOA's signature checks out without touching the signer's account
         // (EXTCODESIZE on a cold account is 2,600 gas). tryRecover refuses high-s signatures.
+        // slither-disable-next-line unused-return (dropped value is only the error's detail; the code is checked)
         (address recovered, ECDSA.RecoverError error,) = ECDSA.tryRecover(digest, signature);
         if (error == ECDSA.RecoverError.NoError && recovered == signer) return true;
         if (signer.code.length == 0) return false;

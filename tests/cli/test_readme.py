@@ -1,5 +1,6 @@
 """Every code block of the README runs as written: `sh` blocks in bash, `python` blocks in
-Python, against a `civic node` this test starts. `console` blocks are the live-network commands
+Python, against a `civic node` this test starts (the auditor's recipe after the tour, on the
+chain the tour built). `console` blocks are the live-network commands
 (they need a real RPC URL and key), and the two `make` commands are what CI and the demo test run.
 """
 
@@ -104,6 +105,27 @@ def test_the_sixty_second_tour_runs_as_written(env, workdir):
     assert "run food-2027-jan: 2 citizens, 20 tokens" in out
     assert "paid" in out and "minted                     20" in out
     assert "ParcelRegistered" in out or "registered" in out.lower()
+
+
+def test_the_auditor_recipe_runs_as_written_after_the_tour(env, workdir):
+    (recipe,) = [b for b in blocks("sh") if "civic audit export" in b]
+    # The README runs from the project folder; here the files it writes go to a tmp folder,
+    # which sees the project's tools/ as the project folder does.
+    if not (workdir / "tools").exists():
+        (workdir / "tools").symlink_to(ROOT / "tools")
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", recipe],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("exact match") >= 6  # three contracts, verified twice
+    assert '"perfect"' in result.stdout and "mismatch" not in result.stdout
+    assert "Reconciled: events and contract state agree." in result.stdout
+    assert (workdir / "report" / "index.html").is_file()
 
 
 def test_the_python_block_runs_as_written(env, workdir):
