@@ -78,6 +78,10 @@ class BadRows(CivicError):
     def __init__(self, source: str, problems: list[tuple[int, str]]):
         self.source = source
         self.problems = sorted(problems)
+        if len(self.problems) == 1:  # one bad row: one line, like every other user mistake
+            ((line, text),) = self.problems
+            super().__init__(f"bad row in {source}, line {line}: {text}; nothing was sent")
+            return
         shown = self.problems[:50]
         more = len(self.problems) - len(shown)
         lines = [f"line {line}: {text}" for line, text in shown]
@@ -98,8 +102,14 @@ def read_csv(path: str | Path) -> list[Row]:
     path = Path(path)
     if not path.is_file():
         raise CivicError(f"no spreadsheet at {path}")
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        return parse_rows(csv.reader(handle), source=str(path))
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            return parse_rows(csv.reader(handle), source=str(path))
+    except UnicodeDecodeError:
+        raise CivicError(
+            f"{path} is not UTF-8 text (a workbook, or another encoding?): save it as "
+            '"CSV UTF-8" with the columns address,amount'
+        ) from None
 
 
 def parse_rows(records: Iterable[Sequence[str]], source: str = "the rows") -> list[Row]:
@@ -115,6 +125,9 @@ def parse_rows(records: Iterable[Sequence[str]], source: str = "the rows") -> li
             continue  # a header
         if len(cells) < 2 or not cells[1]:
             problems.append((line, "needs two columns: address,amount"))
+            continue
+        if cells[1].lower().startswith("0x") and not cells[0].lower().startswith("0x"):
+            problems.append((line, "the columns are swapped: address first, then amount"))
             continue
         try:
             address = chain.checksum(cells[0], "address")

@@ -511,7 +511,7 @@ class _Progress:
 
 @click.command()
 @chain_command
-@click.argument("program_id", type=int)
+@click.argument("program_id", type=click.IntRange(0, 2**256 - 1))
 @click.argument("spreadsheet", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--run-id", required=True, help="Names this distribution; the same id resumes it.")
 @click.option(
@@ -527,7 +527,13 @@ class _Progress:
     default=None,
     help="Where to write the receipt CSV (default: next to the spreadsheet).",
 )
-@click.option("--window", default=8, show_default=True, help="Transactions in flight at once.")
+@click.option(
+    "--window",
+    type=click.IntRange(min=1),
+    default=8,
+    show_default=True,
+    help="Transactions in flight at once.",
+)
 @click.option(
     "--log-chunk",
     default=distribution.DEFAULT_LOG_CHUNK,
