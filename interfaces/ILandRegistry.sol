@@ -82,6 +82,13 @@ interface ILandRegistry is IERC721Metadata {
         bytes32 documentHash;
     }
 
+    /// @notice An owner's leave for a lender without LENDER_ROLE to register one lien: the owner
+    /// who gave it and the parcel's count of title moves then. Gas: one slot.
+    struct LenderAuthorization {
+        address owner;
+        uint64 titleMoves;
+    }
+
     /// @notice A document attached to a parcel. Its URI is in the {DocumentAttached} event only.
     struct Document {
         bytes32 kind;
@@ -124,7 +131,7 @@ interface ILandRegistry is IERC721Metadata {
     /// @notice The buyer accepted the proposal's terms.
     event TransferAccepted(uint256 indexed parcelId, uint256 indexed proposalId, address indexed buyer);
 
-    /// @notice The seller or the buyer withdrew the proposal before approval.
+    /// @notice The seller, the buyer or a registrar withdrew the proposal before approval.
     event TransferCancelled(
         uint256 indexed parcelId,
         uint256 indexed proposalId,
@@ -169,6 +176,16 @@ interface ILandRegistry is IERC721Metadata {
 
     /// @notice The lender released the lien.
     event LienReleased(uint256 indexed parcelId, uint256 indexed lienId, address indexed lender);
+
+    /// @notice A court discharged the lien by court order in the case `caseRef` (the lender's
+    /// key is lost, the lender no longer exists, or the lien was wrongly registered).
+    event LienDischarged(
+        uint256 indexed parcelId,
+        uint256 indexed lienId,
+        bytes32 indexed caseRef,
+        address lender,
+        address court
+    );
 
     /// @notice A court froze the parcel for the case `caseRef`.
     event ParcelFreezeOrdered(uint256 indexed parcelId, bytes32 indexed caseRef, address indexed court);
@@ -235,6 +252,9 @@ interface ILandRegistry is IERC721Metadata {
     /// @notice The expiry is not in the future.
     error InvalidExpiry(uint256 expiresAt, uint256 currentTime);
 
+    /// @notice A proposal may run at most MAX_PROPOSAL_LIFETIME: `latest` is the last expiry allowed.
+    error ProposalLifetimeTooLong(uint256 expiresAt, uint256 latest);
+
     /// @notice A transfer proposal needs the hash of the new deed.
     error MissingDeedHash(uint256 parcelId);
 
@@ -250,7 +270,7 @@ interface ILandRegistry is IERC721Metadata {
     /// @notice Only the proposal's buyer can accept it.
     error NotProposedBuyer(uint256 proposalId, address caller, address buyer);
 
-    /// @notice Only the proposal's seller or buyer can cancel it.
+    /// @notice Only the proposal's seller, its buyer or a registrar can cancel it.
     error NotProposalParty(uint256 proposalId, address caller);
 
     /// @notice The caller holds no LENDER_ROLE and the owner has not authorized it on the parcel.
@@ -262,7 +282,7 @@ interface ILandRegistry is IERC721Metadata {
     /// @notice The lien does not exist or was released.
     error LienNotActive(uint256 lienId);
 
-    /// @notice Only the lien's lender can release it or consent for it.
+    /// @notice Only the lien's lender can release it or consent for it (a court discharges it).
     error NotLienLender(uint256 lienId, address caller, address lender);
 
     /// @notice The lender already consented to this proposal for this lien.
@@ -287,10 +307,12 @@ interface ILandRegistry is IERC721Metadata {
     /// @notice Registers parcels, approves transfers, subdivides and merges.
     function REGISTRAR_ROLE() external view returns (bytes32);
 
-    /// @notice Freezes and unfreezes parcels under dispute.
+    /// @notice Freezes and unfreezes parcels under dispute; discharges liens by court order.
     function COURT_ROLE() external view returns (bytes32);
 
     /// @notice Registers liens without a per-parcel authorization of the owner.
+    /// @dev Granted by the admin only to accredited lenders, whose lien deed (signed by the owner
+    /// off chain, or a judgment) is the lien's `documentHash`; a court discharges a wrongful lien.
     function LENDER_ROLE() external view returns (bytes32);
 
     /// @notice Pauses and unpauses registrations, transfers, liens and lineage changes.
@@ -324,7 +346,8 @@ interface ILandRegistry is IERC721Metadata {
     /// @dev Requirements:
     /// - the registry is not paused; the parcel is live and not frozen;
     /// - caller is the title holder; `buyer` is neither zero nor the caller;
-    /// - `expiresAt` is in the future; `deedHash` is non-zero;
+    /// - `expiresAt` is in the future and at most MAX_PROPOSAL_LIFETIME away; `deedHash` is
+    ///   non-zero;
     /// - the parcel has no open, unexpired proposal (an expired one is superseded).
     /// Emits: {TransferProposed}.
     /// @return proposalId The new proposal's id (ids count up from 1 across all parcels).
@@ -350,9 +373,11 @@ interface ILandRegistry is IERC721Metadata {
     /// Emits: {TitleTransferred}, {Transfer}.
     function approveTransfer(uint256 proposalId) external;
 
-    /// @notice The seller or the buyer withdraws the proposal before approval.
-    /// @dev Allowed while paused, so that a pause never traps a party in a deal.
-    /// Requirements: caller is the seller or the buyer; the proposal is Open or Accepted.
+    /// @notice The seller, the buyer or a registrar withdraws the proposal before approval.
+    /// @dev Allowed while paused, so that a pause never traps a party in a deal. A registrar may
+    /// cancel so that no party can block the parcel's subdivision or merger with an open proposal.
+    /// Requirements: caller is the seller, the buyer or has REGISTRAR_ROLE; the proposal is Open
+    /// or Accepted.
     /// Emits: {TransferCancelled}.
     function cancelTransfer(uint256 proposalId) external;
 
@@ -361,8 +386,9 @@ interface ILandRegistry is IERC721Metadata {
     //////////////////////////////////////////////////////////////*/
 
     /// @notice The owner allows `lender`, who holds no LENDER_ROLE, to register one lien.
-    /// @dev The authorization belongs to the current owner: it lapses when the title moves,
-    /// and is used up by the lien it allows.
+    /// @dev The authorization belongs to the current owner: it lapses when the title moves
+    /// (and stays lapsed if the title comes back to the same owner), and is used up by the lien
+    /// it allows.
     /// Requirements: the registry is not paused; the parcel is live; caller is the title holder.
     /// Emits: {LenderAuthorized}.
     function authorizeLender(uint256 parcelId, address lender, bool authorized) external;
@@ -383,6 +409,14 @@ interface ILandRegistry is IERC721Metadata {
     /// Requirements: the lien is active; caller is its lender.
     /// Emits: {LienReleased}.
     function releaseLien(uint256 lienId) external;
+
+    /// @notice A court discharges the lien by court order in the case `caseRef`: the remedy when
+    /// the lender's key is lost, the lender no longer exists or refuses a release it owes.
+    /// @dev Allowed while paused and while frozen, like a release. A consent the lien gave to the
+    /// open proposal is withdrawn with it.
+    /// Requirements: caller has COURT_ROLE; the lien is active; `caseRef` is non-zero.
+    /// Emits: {LienDischarged}.
+    function dischargeLien(uint256 lienId, bytes32 caseRef) external;
 
     /// @notice The lender of an active lien consents to the transfer of proposal `proposalId`.
     /// @dev The consent names the proposal, so a lender never consents to other terms than
@@ -467,6 +501,9 @@ interface ILandRegistry is IERC721Metadata {
 
     /// @notice Maximum active liens on one parcel.
     function MAX_ACTIVE_LIENS() external view returns (uint256);
+
+    /// @notice Longest time from proposing a transfer to its expiry (180 days).
+    function MAX_PROPOSAL_LIFETIME() external view returns (uint256);
 
     /// @notice Maximum children of a subdivision and parents of a merger.
     function MAX_PARTS() external view returns (uint256);

@@ -45,6 +45,11 @@ contract LandRegistry is ERC721, AccessControl, Pausable, ILandRegistry {
     uint256 public constant MAX_PARTS = 16;
 
     /// @inheritdoc ILandRegistry
+    /// @dev An open proposal blocks subdivision and merger: a bounded lifetime keeps a seller
+    /// from blocking them forever (the registrar may also cancel; see {cancelTransfer}).
+    uint256 public constant MAX_PROPOSAL_LIFETIME = 180 days;
+
+    /// @inheritdoc ILandRegistry
     /// @dev Immutable: lives in the bytecode, costs no storage read.
     uint256 public immutable deploymentBlock;
 
@@ -73,9 +78,13 @@ contract LandRegistry is ERC721, AccessControl, Pausable, ILandRegistry {
 
     mapping(uint256 lienId => Lien) private _liens;
     mapping(uint256 lienId => uint256 proposalId) private _lienConsents;
-    /// @dev Stores the owner who authorized the lender, so the authorization lapses by itself
-    /// when the title moves (no clean-up loop on transfer).
-    mapping(uint256 parcelId => mapping(address lender => address owner)) private _lenderAuthorizations;
+    /// @dev Stores the owner who authorized the lender and the parcel's title-move count at that
+    /// moment, so the authorization lapses by itself when the title moves, even if it later
+    /// returns to the same owner (no clean-up loop on transfer). Both fit one slot.
+    mapping(uint256 parcelId => mapping(address lender => LenderAuthorization)) private _lenderAuthorizations;
+    /// @dev Counts approved transfers of each parcel (one slot written per transfer); only
+    /// lender authorizations read it.
+    mapping(uint256 parcelId => uint256 titleMoves) private _titleMoves;
 
     /*//////////////////////////////////////////////////////////////
                                CONSTRUCTOR
@@ -125,6 +134,8 @@ contract LandRegistry is ERC721, AccessControl, Pausable, ILandRegistry {
         _requireNoOpenProposal(parcelId, record);
         if (buyer == address(0) || buyer == seller) revert InvalidBuyer(parcelId, buyer);
         if (expiresAt <= block.timestamp) revert InvalidExpiry(expiresAt, block.timestamp);
+        uint256 latest = block.timestamp + MAX_PROPOSAL_LIFETIME;
+        if (expiresAt > latest) revert ProposalLifetimeTooLong(expiresAt, latest);
         if (deedHash == bytes32(0)) revert MissingDeedHash(parcelId);
 
         uint64 id = ++_lastProposalId;
@@ -174,7 +185,9 @@ contract LandRegistry is ERC721, AccessControl, Pausable, ILandRegistry {
             revert ProposalNotInStatus(proposalId, status, ProposalStatus.Open);
         }
         address caller = _msgSender();
-        if (caller != deal.seller && caller != deal.buyer) revert NotProposalParty(proposalId, caller);
+        if (caller != deal.seller && caller != deal.buyer && !hasRole(REGISTRAR_ROLE, caller)) {
+            revert NotProposalParty(proposalId, caller);
+        }
         deal.status = ProposalStatus.Cancelled;
         uint256 parcelId = deal.parcelId;
         Parcel storage record = _parcels[parcelId];
@@ -191,7 +204,9 @@ contract LandRegistry is ERC721, AccessControl, Pausable, ILandRegistry {
     function authorizeLender(uint256 parcelId, address lender, bool authorized) external whenNotPaused {
         _requireLive(parcelId);
         address owner = _requireOwner(parcelId, _msgSender());
-        _lenderAuthorizations[parcelId][lender] = authorized ? owner : address(0);
+        _lenderAuthorizations[parcelId][lender] = authorized
+            ? LenderAuthorization(owner, uint64(_titleMoves[parcelId]))
+            : LenderAuthorization(address(0), 0);
         emit LenderAuthorized(parcelId, owner, lender, authorized);
     }
 
@@ -205,9 +220,7 @@ contract LandRegistry is ERC721, AccessControl, Pausable, ILandRegistry {
         _requireNotFrozen(parcelId);
         address lender = _msgSender();
         if (!hasRole(LENDER_ROLE, lender)) {
-            if (_lenderAuthorizations[parcelId][lender] != _ownerOf(parcelId)) {
-                revert LenderNotAuthorized(parcelId, lender);
-            }
+            if (!_isLenderAuthorized(parcelId, lender)) revert LenderNotAuthorized(parcelId, lender);
             delete _lenderAuthorizations[parcelId][lender]; // one authorization, one lien
         }
         if (documentHash == bytes32(0)) revert InvalidDocument("lien", documentHash);
@@ -231,7 +244,23 @@ contract LandRegistry is ERC721, AccessControl, Pausable, ILandRegistry {
     /// @inheritdoc ILandRegistry
     function releaseLien(uint256 lienId) external {
         Lien storage charge = _requireLender(lienId);
-        uint256 parcelId = charge.parcelId;
+        uint256 parcelId = _endLien(lienId, charge);
+        emit LienReleased(parcelId, lienId, charge.lender);
+    }
+
+    /// @inheritdoc ILandRegistry
+    function dischargeLien(uint256 lienId, bytes32 caseRef) external onlyRole(COURT_ROLE) {
+        Lien storage charge = _liens[lienId];
+        if (!charge.active) revert LienNotActive(lienId);
+        if (caseRef == bytes32(0)) revert InvalidCaseReference(charge.parcelId);
+        uint256 parcelId = _endLien(lienId, charge);
+        emit LienDischarged(parcelId, lienId, caseRef, charge.lender, _msgSender());
+    }
+
+    /// @dev Ends an active lien, by its lender's release or a court's discharge: the one place
+    /// the lien count goes down.
+    function _endLien(uint256 lienId, Lien storage charge) private returns (uint256 parcelId) {
+        parcelId = charge.parcelId;
         charge.active = false;
         Parcel storage record = _parcels[parcelId];
         unchecked {
@@ -244,7 +273,6 @@ contract LandRegistry is ERC721, AccessControl, Pausable, ILandRegistry {
                 --_proposals[openId].lienConsents;
             }
         }
-        emit LienReleased(parcelId, lienId, charge.lender);
     }
 
     /// @inheritdoc ILandRegistry
@@ -477,8 +505,7 @@ contract LandRegistry is ERC721, AccessControl, Pausable, ILandRegistry {
 
     /// @inheritdoc ILandRegistry
     function isLenderAuthorized(uint256 parcelId, address lender) external view returns (bool) {
-        address owner = _ownerOf(parcelId);
-        return owner != address(0) && _lenderAuthorizations[parcelId][lender] == owner;
+        return _isLenderAuthorized(parcelId, lender);
     }
 
     /// @inheritdoc ILandRegistry
@@ -505,6 +532,8 @@ contract LandRegistry is ERC721, AccessControl, Pausable, ILandRegistry {
             _requireNotFrozen(parcelId);
             uint256 active = _parcels[parcelId].activeLiens;
             if (active > lienConsents) revert ParcelEncumbered(parcelId, active, lienConsents);
+            // Lapses every lender authorization the previous owner gave (see _isLenderAuthorized).
+            if (to != address(0)) ++_titleMoves[parcelId];
         } else if (to == address(0)) {
             revert ERC721InvalidReceiver(to);
         }
@@ -605,6 +634,13 @@ contract LandRegistry is ERC721, AccessControl, Pausable, ILandRegistry {
         if (deal.status != required) revert ProposalNotInStatus(proposalId, deal.status, required);
         if (block.timestamp > deal.expiresAt) revert ProposalExpired(proposalId, deal.expiresAt);
         if (_parcels[deal.parcelId].openProposalId != proposalId) revert ProposalNotOpen(proposalId);
+    }
+
+    /// @dev Given by the current owner, since the title last moved.
+    function _isLenderAuthorized(uint256 parcelId, address lender) private view returns (bool) {
+        address owner = _ownerOf(parcelId);
+        LenderAuthorization memory leave = _lenderAuthorizations[parcelId][lender];
+        return owner != address(0) && leave.owner == owner && leave.titleMoves == _titleMoves[parcelId];
     }
 
     function _requireLender(uint256 lienId) private view returns (Lien storage charge) {

@@ -50,6 +50,7 @@ PARCEL_EVENTS = (
     "LenderAuthorized",
     "LienAdded",
     "LienReleased",
+    "LienDischarged",
     "ParcelFreezeOrdered",
     "ParcelFreezeLifted",
     "DocumentAttached",
@@ -245,6 +246,14 @@ def add_lien(
 def release_lien(w3: Web3, account: LocalAccount, registry: Contract, lien_id: int) -> Receipt:
     """The lender releases its lien."""
     return chain.transact(w3, account, registry.functions.releaseLien(lien_id))
+
+
+def discharge_lien(
+    w3: Web3, account: LocalAccount, registry: Contract, lien_id: int, case_ref: str | bytes
+) -> Receipt:
+    """A court discharges the lien by court order in the case `case_ref`."""
+    call = registry.functions.dischargeLien(lien_id, to_bytes32(case_ref))
+    return chain.transact(w3, account, call)
 
 
 def consent_to_transfer(
@@ -642,6 +651,13 @@ def _apply(
         liens.discard(a["lienId"])
         st = replace(st, active_liens=len(liens))
         return st, f"Lien #{a['lienId']} released by {who(a['lender'])}"
+    if name == "LienDischarged":
+        liens.discard(a["lienId"])
+        st = replace(st, active_liens=len(liens))
+        return st, (
+            f"Lien #{a['lienId']} of {who(a['lender'])} discharged by court {who(a['court'])}, "
+            f"case {from_bytes32(a['caseRef'])}"
+        )
     if name == "ParcelFreezeOrdered":
         st = replace(st, frozen_case=bytes(a["caseRef"]))
         return st, f"Frozen by court {who(a['court'])}, case {from_bytes32(a['caseRef'])}"

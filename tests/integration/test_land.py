@@ -277,3 +277,18 @@ def test_superseded_expired_proposal_and_retirement_keep_history_and_storage_agr
     )
     assert agrees(w3, registry, parcel_id).children == tuple(children)
     assert land.proposal(registry, stale).status == "Cancelled"
+
+
+def test_court_discharge_of_a_lien_is_in_the_parcel_history(w3, registry, people):
+    p = people
+    parcel_id = small_lot(w3, registry, p, "LOT-D")
+    lien_id = land.add_lien(
+        w3, p["lender"], registry, parcel_id, amount_ref="EUR-1", document_hash=b"\1" * 32
+    )
+    land.discharge_lien(w3, p["court"], registry, lien_id, "CASE-2027-0042")
+    history = land.history(w3, registry, parcel_id)
+    assert history.active_lien_ids == ()
+    assert history.entries[-1].event == "LienDischarged"
+    assert "discharged by court" in history.entries[-1].summary
+    assert "CASE-2027-0042" in history.entries[-1].summary
+    agrees(w3, registry, parcel_id)

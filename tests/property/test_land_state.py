@@ -12,6 +12,7 @@ Invariants:
 from __future__ import annotations
 
 import pytest
+from brownie import chain as brownie_chain
 from brownie.exceptions import VirtualMachineError
 from brownie.test import strategy
 
@@ -20,7 +21,8 @@ from civicledger import land
 from tests.brownie_compat import state_machine
 
 ZERO = "0x" + "00" * 20
-FAR_FUTURE = 2**39  # proposals never expire here; expiry has its own unit tests
+# Proposals never expire here (the machine never moves the clock); expiry has its own unit tests.
+LIFETIME = 179 * 24 * 60 * 60  # inside the registry's MAX_PROPOSAL_LIFETIME (180 days)
 # Positions in the Parcel struct that parcel() returns (see interfaces/ILandRegistry.sol).
 AREA, OPEN_PROPOSAL, STATUS = 3, 4, 6
 MAX_LIVE = 10  # keeps the per-step chain reads (and the file's run time) bounded
@@ -116,6 +118,9 @@ class LandRegistryMachine:
     def rule_release_lien(self, st_pick, st_other):
         self._release_lien(self._pick(st_pick, lambda p: p["liens"]), st_other)
 
+    def rule_discharge_lien(self, st_pick, st_other):
+        self._release_lien(self._pick(st_pick, lambda p: p["liens"]), st_other, by_court=True)
+
     def rule_freeze(self, st_pick):
         self._freeze(self._pick(st_pick))
 
@@ -200,7 +205,7 @@ class LandRegistryMachine:
             buyer,
             land.to_bytes32("PRICE"),
             land.document_hash(f"sale of {pid}"),
-            FAR_FUTURE,
+            brownie_chain.time() + LIFETIME,
             {"from": p["owner"]},
         )
         if tx is not None:
@@ -258,12 +263,16 @@ class LandRegistryMachine:
             p["liens"].add(tx.events["LienAdded"]["lienId"])
             self.touched.add(pid)
 
-    def _release_lien(self, pid, which):
+    def _release_lien(self, pid, which, by_court=False):
+        """The lender releases a lien, or a court discharges it: the same effect on the model."""
         if pid is None:
             return
         p = self.parcels[pid]
         lien_id = sorted(p["liens"])[which % len(p["liens"])]
-        self.registry.releaseLien(lien_id, {"from": self.lender})
+        if by_court:
+            self.registry.dischargeLien(lien_id, land.to_bytes32("CASE-LIEN"), {"from": self.court})
+        else:
+            self.registry.releaseLien(lien_id, {"from": self.lender})
         p["liens"].discard(lien_id)
         p["consents"].discard(lien_id)
         self.touched.add(pid)

@@ -213,3 +213,93 @@ def test_lien_cannot_be_released_twice(registry, make_parcel, add_lien, lender, 
     registry.releaseLien(lien_id, {"from": lender})
     with reverts("LienNotActive", lien_id):
         registry.releaseLien(lien_id, {"from": lender})
+
+
+def test_court_discharges_a_lien_by_court_order(registry, make_parcel, add_lien, court, lender):
+    parcel_id = make_parcel()
+    lien_id = add_lien(parcel_id)
+    tx = registry.dischargeLien(lien_id, ref("CASE-2027-0042"), {"from": court})
+    event = tx.events["LienDischarged"]
+    assert (event["parcelId"], event["lienId"], event["court"], event["lender"]) == (
+        parcel_id,
+        lien_id,
+        court,
+        lender,
+    )
+    assert event["caseRef"] == "0x" + ref("CASE-2027-0042").hex()
+    assert not registry.lien(lien_id)["active"]
+    assert registry.parcel(parcel_id)["activeLiens"] == 0
+
+
+def test_discharged_lien_no_longer_blocks_a_subdivision(
+    registry, make_parcel, add_lien, registrar, court
+):
+    parcel_id = make_parcel(area=1_000)
+    registry.dischargeLien(add_lien(parcel_id), ref("CASE-1"), {"from": court})
+    halves = [
+        (ref(f"HALF-{i}"), digest(f"half {i}"), 500, digest(f"deed half {i}")) for i in (1, 2)
+    ]
+    tx = registry.subdivide(parcel_id, halves, {"from": registrar})
+    assert len(tx.events["ParcelRegistered"]) == 2
+
+
+def test_only_a_court_can_discharge_a_lien(
+    registry, make_parcel, add_lien, registrar, city, reverts
+):
+    lien_id = add_lien(make_parcel())
+    for caller in (registrar, city):
+        with reverts("AccessControlUnauthorizedAccount", caller, registry.COURT_ROLE()):
+            registry.dischargeLien(lien_id, ref("CASE-1"), {"from": caller})
+
+
+def test_lien_discharge_needs_a_case_reference(registry, make_parcel, add_lien, court, reverts):
+    parcel_id = make_parcel()
+    lien_id = add_lien(parcel_id)
+    with reverts("InvalidCaseReference", parcel_id):
+        registry.dischargeLien(lien_id, bytes(32), {"from": court})
+
+
+def test_released_lien_cannot_be_discharged(
+    registry, make_parcel, add_lien, court, lender, reverts
+):
+    lien_id = add_lien(make_parcel())
+    registry.releaseLien(lien_id, {"from": lender})
+    with reverts("LienNotActive", lien_id):
+        registry.dischargeLien(lien_id, ref("CASE-1"), {"from": court})
+
+
+def test_court_discharges_a_lien_while_the_registry_is_paused(
+    registry, make_parcel, add_lien, city, court
+):
+    lien_id = add_lien(make_parcel())
+    registry.pause({"from": city})
+    registry.dischargeLien(lien_id, ref("CASE-1"), {"from": court})
+    assert not registry.lien(lien_id)["active"]
+
+
+def test_lender_authorization_does_not_come_back_when_the_title_returns(
+    registry, make_parcel, propose, registrar, alice, bob, school, reverts
+):
+    parcel_id = make_parcel()
+    registry.authorizeLender(parcel_id, school, True, {"from": alice})
+    registry.approveTransfer(propose(parcel_id, accept=True), {"from": registrar})
+    back = propose(parcel_id, seller=bob, buyer=alice)
+    registry.acceptTransfer(back, {"from": alice})
+    registry.approveTransfer(back, {"from": registrar})
+    assert registry.ownerOf(parcel_id) == alice
+    assert not registry.isLenderAuthorized(parcel_id, school)
+    with reverts("LenderNotAuthorized", parcel_id, school):
+        registry.addLien(parcel_id, ref("X"), digest("m"), {"from": school})
+
+
+def test_owner_can_authorize_a_lender_again_after_the_title_returns(
+    registry, make_parcel, propose, registrar, alice, bob, school
+):
+    parcel_id = make_parcel()
+    registry.approveTransfer(propose(parcel_id, accept=True), {"from": registrar})
+    back = propose(parcel_id, seller=bob, buyer=alice)
+    registry.acceptTransfer(back, {"from": alice})
+    registry.approveTransfer(back, {"from": registrar})
+    registry.authorizeLender(parcel_id, school, True, {"from": alice})
+    assert registry.isLenderAuthorized(parcel_id, school)
+    registry.addLien(parcel_id, ref("X"), digest("m"), {"from": school})

@@ -3,6 +3,8 @@
 import brownie
 from brownie import chain
 
+from tests.conftest import ANY
+
 from .conftest import DAY, digest, later, ref
 
 OPEN, ACCEPTED, CANCELLED, COMPLETED = 1, 2, 3, 4
@@ -197,3 +199,29 @@ def test_new_owner_can_sell_on_and_old_owner_cannot(
     with reverts("NotParcelOwner", parcel_id, alice, bob):
         propose(parcel_id, seller=alice, buyer=school)
     propose(parcel_id, seller=bob, buyer=school)
+
+
+def test_proposal_lifetime_is_bounded(registry, make_parcel, alice, bob, reverts):
+    parcel_id = make_parcel()
+    expires = 2**40 - 1
+    with reverts("ProposalLifetimeTooLong", expires, ANY):
+        registry.proposeTransfer(parcel_id, bob, ref("P"), digest("deed"), expires, {"from": alice})
+
+
+def test_proposal_may_run_for_the_whole_maximum_lifetime(registry, make_parcel, alice, bob):
+    expires = chain.time() + registry.MAX_PROPOSAL_LIFETIME() - 60
+    tx = registry.proposeTransfer(
+        make_parcel(), bob, ref("P"), digest("deed"), expires, {"from": alice}
+    )
+    assert tx.events["TransferProposed"]["expiresAt"] == expires
+
+
+def test_registrar_cancels_a_proposal_that_blocks_the_parcel(
+    registry, make_parcel, propose, registrar
+):
+    parcel_id = make_parcel()
+    proposal_id = propose(parcel_id, accept=True)
+    tx = registry.cancelTransfer(proposal_id, {"from": registrar})
+    assert tx.events["TransferCancelled"]["cancelledBy"] == registrar
+    assert registry.proposal(proposal_id)["status"] == CANCELLED
+    assert registry.parcel(parcel_id)["openProposalId"] == 0
