@@ -112,7 +112,12 @@ interface IBenefitToken is IEmergencyStop {
     /// @notice A merchant was onboarded or its details changed.
     event MerchantOnboarded(address indexed merchant, uint8 indexed category, uint8 indexed district, address payout);
 
-    /// @notice A merchant was suspended (it can neither be paid nor redeem) or reinstated.
+    /// @notice A re-onboarding changed the merchant's payout address: everything paid to the
+    /// merchant from now on, including signed payments authorized before, goes to `payout`.
+    event MerchantPayoutChanged(address indexed merchant, address previousPayout, address payout);
+
+    /// @notice A merchant was suspended (it can no longer be paid; it may still redeem what it
+    /// holds) or reinstated.
     event MerchantStatusChanged(address indexed merchant, MerchantStatus status);
 
     /// @notice A distribution batch minted `total` tokens of `programId` to `recipients` citizens.
@@ -131,6 +136,9 @@ interface IBenefitToken is IEmergencyStop {
     error ProgramClosed(uint256 programId, uint256 closedAt, uint256 timestamp);
     /// @notice Benefit tokens are for citizens: a merchant cannot be a distribution recipient.
     error MerchantCannotReceiveBenefits(uint256 programId, address merchant);
+    /// @notice The account holds `balance` tokens of `programId`, whose redemption window is
+    /// open: as a merchant it could redeem them without a purchase. It must spend them first.
+    error MerchantHoldsBenefits(address account, uint256 programId, uint256 balance);
     error BudgetBelowMinted(uint256 programId, uint256 minted, uint256 requested);
 
     error MerchantCategoryOutOfRange(uint8 category);
@@ -215,12 +223,20 @@ interface IBenefitToken is IEmergencyStop {
     //////////////////////////////////////////////////////////////*/
 
     /// @notice Registers `merchant` (or updates its details) and makes it active.
-    /// @dev Requirements: caller has MERCHANT_MANAGER_ROLE; category below 32, district below 64;
-    /// neither address is zero. Emits: {MerchantOnboarded}, {MerchantList} ("add").
+    /// @dev A new payout address applies at once to every later redemption and signed payment,
+    /// also to payments citizens signed before (they name the merchant, not its payout).
+    /// Gas: a first onboarding reads the account's balance in every program (one cold slot
+    /// each, ~2,600 gas a program).
+    /// Requirements: caller has MERCHANT_MANAGER_ROLE; category below 32, district below 64;
+    /// neither address is zero; an account not yet registered holds no tokens of a program
+    /// whose redemption window is open.
+    /// Emits: {MerchantOnboarded}, {MerchantStatusChanged}, {MerchantList} ("add"), and
+    /// {MerchantPayoutChanged} when a registered merchant's payout address changes.
     /// @param payout Where the merchant's settlements are paid (e.g. a bank-linked wallet).
     function onboardMerchant(address merchant, uint8 category, uint8 district, address payout) external;
 
-    /// @notice Suspends a merchant: it can no longer be paid nor redeem until reinstated.
+    /// @notice Suspends a merchant: it can no longer be paid until reinstated. It may still
+    /// redeem the tokens it was paid while active.
     /// @dev Requirements: caller has MERCHANT_MANAGER_ROLE; the merchant is registered.
     /// Emits: {MerchantStatusChanged}, {MerchantList} ("remove", with `reason` as metadata).
     function suspendMerchant(address merchant, string calldata reason) external;

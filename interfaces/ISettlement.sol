@@ -62,6 +62,7 @@ interface ISettlement {
     error RedemptionGracePeriodInvalid(uint256 redemptionGracePeriod);
     error RedemptionAmountZero(uint256 programId);
     error ReclaimBatchTooLarge(uint256 holders, uint256 maxBatch);
+    /// @notice The caller is not a registered merchant (active or suspended).
     error MerchantNotActive(address merchant);
     error RedemptionInvalid(uint256 programIds, uint256 amounts);
     error RedemptionClosed(uint256 programId, uint256 closesAt, uint256 timestamp);
@@ -92,9 +93,11 @@ interface ISettlement {
     /// @notice Burns the caller's (a merchant's) tokens and pays their face value to its payout.
     /// @dev Category and district are not checked again: they were checked when the merchant
     /// was paid, and rules never change retroactively on paid tokens.
-    /// Requirements: caller is an active merchant; not paused; each program has started and its
-    /// redemption window (until expiry + grace period) is open; equal, non-zero lengths up to
-    /// MAX_BATCH; amounts not zero.
+    /// A suspended merchant may still redeem what it holds: it was paid while active.
+    /// Requirements: caller is a registered merchant (active or suspended); not paused; each
+    /// program has started and its redemption window is open (until expiry + grace period, and
+    /// never less than a grace period after the last unpause if a pause began while the window
+    /// was open); equal, non-zero lengths up to MAX_BATCH; amounts not zero.
     /// Emits: {TransferBatch} (or {TransferSingle}) to the zero address, {TokenUnwrapForTarget}.
     function redeem(uint256[] calldata programIds, uint256[] calldata amounts) external;
 
@@ -126,8 +129,8 @@ interface ISettlement {
 
     /// @notice After a program's redemption window closed, returns its unspent escrow to the
     /// caller (ERC-7291 `revokePBM`).
-    /// @dev Requirements: caller has TREASURER_ROLE; not paused; now is past expiry + grace
-    /// period; something is left. Emits: {PBMrevokeWithdraw}.
+    /// @dev Requirements: caller has TREASURER_ROLE; not paused; the redemption window closed
+    /// (see {redeem}); something is left. Emits: {PBMrevokeWithdraw}.
     function withdrawUnspent(uint256 programId) external;
 
     /// @notice After a program's redemption window closed, burns the expired tokens still held

@@ -164,9 +164,16 @@ abstract contract BenefitPrograms is ERC1155, AccessControl, EmergencyStop, IBen
         if (category >= _CATEGORY_LIMIT) revert MerchantCategoryOutOfRange(category);
         if (district >= _DISTRICT_LIMIT) revert MerchantDistrictOutOfRange(district);
         if (account == address(0) || payout == address(0)) revert MerchantInvalid(account, payout);
+        Merchant memory previous = _merchants[account];
+        // A holder turned merchant could redeem its own benefits without a purchase. (A
+        // registered merchant's tokens were paid to it: they are receivables, not benefits.)
+        if (previous.status == MerchantStatus.None) _requireNoLiveBenefits(account);
         _merchants[account] =
             Merchant({payout: payout, category: category, district: district, status: MerchantStatus.Active});
         emit MerchantOnboarded(account, category, district, payout);
+        if (previous.payout != address(0) && previous.payout != payout) {
+            emit MerchantPayoutChanged(account, previous.payout, payout);
+        }
         emit MerchantStatusChanged(account, MerchantStatus.Active);
         emit MerchantList("add", _asAddressArray(account), "");
     }
@@ -361,6 +368,19 @@ abstract contract BenefitPrograms is ERC1155, AccessControl, EmergencyStop, IBen
         if (required > available) revert EscrowInsufficient(programId, required, available);
         _distributedBatches[batchId] = true;
         supply.minted = uint40(minted); // ≤ budget, a uint40
+    }
+
+    /// @dev Refuses an account holding tokens of any program whose redemption window is open.
+    ///      Loops over every program id (a rare admin step, ~2,600 gas a program), so that no
+    ///      per-holder bookkeeping is added to distribution (bench distribute_per_recipient).
+    function _requireNoLiveBenefits(address account) private view {
+        uint256 count = _programCount;
+        for (uint256 id = 1; id <= count; ++id) {
+            uint256 held = balanceOf(account, id);
+            if (held != 0 && block.timestamp <= _redemptionClosesAt(_terms[id].validUntil)) {
+                revert MerchantHoldsBenefits(account, id, held);
+            }
+        }
     }
 
     /// @dev The last second at which merchants may redeem a program expiring at `validUntil`.

@@ -130,7 +130,8 @@ abstract contract Settlement is BenefitPrograms, EIP712, ISettlement {
             revert RedemptionInvalid(count, amounts.length);
         }
         Merchant memory payee = _merchants[msg.sender];
-        if (payee.status != MerchantStatus.Active) revert MerchantNotActive(msg.sender);
+        // Suspended merchants too: what they were paid while active is theirs to redeem.
+        if (payee.status == MerchantStatus.None) revert MerchantNotActive(msg.sender);
 
         // slither-disable-next-line uninitialized-local (Solidity zeroes locals: the sum starts at 0 on purpose)
         uint256 value;
@@ -141,7 +142,7 @@ abstract contract Settlement is BenefitPrograms, EIP712, ISettlement {
             Terms storage terms = _terms[programId];
             if (terms.validUntil == 0) revert ProgramNotFound(programId);
             if (block.timestamp < terms.validFrom) revert ProgramNotStarted(programId, terms.validFrom, block.timestamp);
-            uint256 closesAt = uint256(terms.validUntil) + _redemptionGracePeriod;
+            uint256 closesAt = _redemptionClosesAt(terms.validUntil);
             if (block.timestamp > closesAt) revert RedemptionClosed(programId, closesAt, block.timestamp);
             terms.redeemed += amount.toUint40();
             value += amount * terms.faceValue;
@@ -220,7 +221,7 @@ abstract contract Settlement is BenefitPrograms, EIP712, ISettlement {
         figures.withdrawn = escrow.withdrawn;
         figures.paidOut = uint256(terms.redeemed) * terms.faceValue;
         figures.balance = figures.funded - figures.paidOut - figures.withdrawn;
-        if (block.timestamp <= uint256(terms.validUntil) + _redemptionGracePeriod) {
+        if (block.timestamp <= _redemptionClosesAt(terms.validUntil)) {
             figures.outstandingValue = uint256(supply.minted - terms.redeemed - supply.reclaimed) * terms.faceValue;
         }
     }
@@ -234,8 +235,14 @@ abstract contract Settlement is BenefitPrograms, EIP712, ISettlement {
                                 INTERNAL
     //////////////////////////////////////////////////////////////*/
 
+    /// @dev Expiry + grace period, extended past a pause that covered it (EmergencyStop): the
+    ///      one definition redemption, withdrawal, reclaim and rule changes share.
     function _redemptionClosesAt(uint256 validUntil) internal view override returns (uint256) {
-        return validUntil + _redemptionGracePeriod;
+        return _pauseExtendedClose(validUntil + _redemptionGracePeriod);
+    }
+
+    function _pauseGracePeriod() internal view override returns (uint256) {
+        return _redemptionGracePeriod;
     }
 
     function _escrowCapacity(uint256 programId) internal view override returns (uint256) {
@@ -278,7 +285,7 @@ abstract contract Settlement is BenefitPrograms, EIP712, ISettlement {
 
     function _closedTerms(uint256 programId) private view returns (Terms memory terms) {
         terms = _existingTerms(programId);
-        uint256 closesAt = uint256(terms.validUntil) + _redemptionGracePeriod;
+        uint256 closesAt = _redemptionClosesAt(terms.validUntil);
         if (block.timestamp <= closesAt) revert RedemptionStillOpen(programId, closesAt, block.timestamp);
     }
 

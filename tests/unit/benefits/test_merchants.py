@@ -1,12 +1,12 @@
 """Merchant registry: onboarding, suspension, reinstatement; ERC-7291's isMerchant and MerchantList."""
 
-from brownie import ZERO_ADDRESS
+from brownie import ZERO_ADDRESS, chain
 
 from civicledger.benefits import MerchantCategory
 from civicledger.roles import role_id
 from tests.conftest import plain
 
-from .conftest import NORTH
+from .conftest import DAY, GRACE, NORTH
 
 
 def test_merchant_manager_onboards_a_merchant_with_payout(benefit, city, pharmacy, pharmacy_bank):
@@ -79,3 +79,38 @@ def test_reinstated_merchant_is_active_again(benefit, city, merchants, pharmacy)
 def test_only_registered_merchants_can_be_suspended(benefit, city, alice, reverts):
     with reverts("MerchantNotRegistered", alice):
         benefit.suspendMerchant(alice, "", {"from": city})
+
+
+def test_account_holding_live_benefit_tokens_cannot_be_onboarded(
+    benefit, city, health, give, alice, reverts
+):
+    give(health, alice, amount=5)
+    with reverts("MerchantHoldsBenefits", alice, health, 5):
+        benefit.onboardMerchant(alice, MerchantCategory.PHARMACY, NORTH, alice, {"from": city})
+
+
+def test_account_holding_only_closed_program_tokens_can_be_onboarded(
+    benefit, city, health, give, alice
+):
+    give(health, alice, amount=5)
+    chain.sleep(30 * DAY + GRACE + 1)
+    chain.mine()
+    benefit.onboardMerchant(alice, MerchantCategory.PHARMACY, NORTH, alice, {"from": city})
+    assert benefit.isMerchant(alice)
+
+
+def test_reonboarding_a_merchant_records_its_payout_change(
+    benefit, city, merchants, pharmacy, pharmacy_bank, carol
+):
+    tx = benefit.onboardMerchant(pharmacy, MerchantCategory.PHARMACY, NORTH, carol, {"from": city})
+    event = tx.events["MerchantPayoutChanged"]
+    assert (event["merchant"], event["previousPayout"], event["payout"]) == (
+        pharmacy,
+        pharmacy_bank,
+        carol,
+    )
+
+
+def test_first_onboarding_records_no_payout_change(benefit, city, carol):
+    tx = benefit.onboardMerchant(carol, MerchantCategory.PHARMACY, NORTH, carol, {"from": city})
+    assert "MerchantPayoutChanged" not in tx.events

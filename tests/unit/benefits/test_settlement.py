@@ -82,11 +82,21 @@ def test_citizen_cannot_redeem(benefit, health, give, alice, reverts):
         benefit.redeem([health], [1], {"from": alice})
 
 
-def test_suspended_merchant_cannot_redeem(benefit, city, health, give, alice, pharmacy, reverts):
+def test_suspended_merchant_still_redeems_what_it_was_paid(
+    benefit, stablecoin, city, health, give, alice, pharmacy, pharmacy_bank
+):
     paid(benefit, give, health, alice, pharmacy, 1)
     benefit.suspendMerchant(pharmacy, "audit", {"from": city})
-    with reverts("MerchantNotActive", pharmacy):
-        benefit.redeem([health], [1], {"from": pharmacy})
+    before = stablecoin.balanceOf(pharmacy_bank)
+    benefit.redeem([health], [1], {"from": pharmacy})
+    assert stablecoin.balanceOf(pharmacy_bank) - before == FACE
+
+
+def test_suspended_merchant_cannot_be_paid(benefit, city, health, give, alice, pharmacy, reverts):
+    give(health, alice, amount=1)
+    benefit.suspendMerchant(pharmacy, "audit", {"from": city})
+    with reverts("MerchantSuspended", pharmacy):
+        benefit.safeTransferFrom(alice, pharmacy, health, 1, b"", {"from": alice})
 
 
 def test_redemption_arrays_must_match(benefit, health, pharmacy, merchants, reverts):
@@ -238,15 +248,14 @@ def test_closed_program_cannot_be_reopened_after_its_escrow_left(
         benefit.changeProgramRules(health, rules, {"from": city})
 
 
-def test_citizen_later_onboarded_as_merchant_cannot_redeem_before_the_program_starts(
+def test_holder_of_a_program_not_started_yet_cannot_become_a_merchant_to_redeem_it(
     benefit, city, make_program, merchants, give, carol, reverts
 ):
     start = chain.time() + 5 * DAY
     pid = make_program(validFrom=start, validUntil=start + 30 * DAY)
     give(pid, carol)
-    benefit.onboardMerchant(carol, MerchantCategory.PHARMACY, 2, carol, {"from": city})
-    with reverts("ProgramNotStarted", pid, start, ANY):
-        benefit.redeem([pid], [1], {"from": carol})
+    with reverts("MerchantHoldsBenefits", carol, pid, 10):
+        benefit.onboardMerchant(carol, MerchantCategory.PHARMACY, 2, carol, {"from": city})
 
 
 def test_grace_period_is_bounded_at_deployment(city, stablecoin, reverts):
@@ -259,3 +268,74 @@ def test_grace_period_is_bounded_at_deployment(city, stablecoin, reverts):
 def test_redeeming_an_unknown_program_names_it(benefit, pharmacy, merchants, reverts):
     with reverts("ProgramNotFound", 99):
         benefit.redeem([99], [1], {"from": pharmacy})
+
+
+def _pause_across_the_close(benefit, city, health, overlap=DAY):
+    """Pauses a day before the program's redemption closes and unpauses `overlap` after it."""
+    closes = benefit.program(health)["validUntil"] + GRACE
+    chain.sleep(closes - chain.time() - DAY)
+    chain.mine()
+    benefit.pause({"from": city})
+    chain.sleep(DAY + overlap)
+    chain.mine()
+    return benefit.unpause({"from": city}).timestamp
+
+
+def test_redemption_stays_open_a_grace_period_after_a_pause_that_covered_its_close(
+    benefit, stablecoin, city, treasurer, health, give, alice, pharmacy, pharmacy_bank, reverts
+):
+    paid(benefit, give, health, alice, pharmacy, 5)
+    resumed = _pause_across_the_close(benefit, city, health)
+    with reverts("RedemptionStillOpen", health, resumed + GRACE, ANY):
+        benefit.withdrawUnspent(health, {"from": treasurer})
+    before = stablecoin.balanceOf(pharmacy_bank)
+    benefit.redeem([health], [5], {"from": pharmacy})
+    assert stablecoin.balanceOf(pharmacy_bank) - before == 5 * FACE
+
+
+def test_redemption_closes_a_grace_period_after_the_unpause(
+    benefit, city, health, give, alice, pharmacy, reverts
+):
+    paid(benefit, give, health, alice, pharmacy, 5)
+    resumed = _pause_across_the_close(benefit, city, health)
+    chain.sleep(GRACE + 10)
+    chain.mine()
+    with reverts("RedemptionClosed", health, resumed + GRACE, ANY):
+        benefit.redeem([health], [5], {"from": pharmacy})
+
+
+def test_program_can_be_extended_after_a_pause_covered_its_close(
+    benefit, city, health, give, alice, pharmacy
+):
+    paid(benefit, give, health, alice, pharmacy, 1)
+    _pause_across_the_close(benefit, city, health)
+    p = benefit.program(health)
+    rules = (p["budget"], chain.time() + 30 * DAY, p["merchantCategories"], p["districts"], 0)
+    benefit.changeProgramRules(health, rules, {"from": city})
+    assert benefit.program(health)["validUntil"] == rules[1]
+
+
+def test_pause_after_a_program_closed_does_not_reopen_it(
+    benefit, city, treasurer, health, give, alice, pharmacy, reverts
+):
+    paid(benefit, give, health, alice, pharmacy, 5)
+    closes = benefit.program(health)["validUntil"] + GRACE
+    chain.sleep(30 * DAY + GRACE + 10)
+    chain.mine()
+    benefit.withdrawUnspent(health, {"from": treasurer})
+    benefit.pause({"from": city})
+    benefit.unpause({"from": city})
+    with reverts("RedemptionClosed", health, closes, ANY):
+        benefit.redeem([health], [5], {"from": pharmacy})
+
+
+def test_back_to_back_pauses_keep_the_extended_window(benefit, city, health, give, alice, pharmacy):
+    paid(benefit, give, health, alice, pharmacy, 5)
+    _pause_across_the_close(benefit, city, health)
+    chain.sleep(GRACE // 2)
+    chain.mine()
+    benefit.pause({"from": city})
+    chain.sleep(GRACE)
+    chain.mine()
+    benefit.unpause({"from": city})
+    benefit.redeem([health], [5], {"from": pharmacy})
