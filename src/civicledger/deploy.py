@@ -19,6 +19,12 @@ OnReceipt = Callable[[str, chain.Receipt], None]
 # Merchants may still redeem what citizens paid them for this long after a program expires.
 DEFAULT_REDEMPTION_GRACE_PERIOD = 30 * 24 * 3600
 
+# BenefitToken packs a program's face value into 48 bits (one storage slot per payment): at most
+# 2**48 - 1 base units of the stablecoin. With 8 decimals that is 2.8 million whole tokens; with
+# 18 (DAI) it is 0.00028 of a token, so no real program could be created. Refused at deploy.
+FACE_VALUE_BITS = 48
+MAX_STABLECOIN_DECIMALS = 8
+
 
 @dataclass
 class Suite:
@@ -79,6 +85,31 @@ def _existing_contract(w3: Web3, address: str) -> str:
     return address
 
 
+def check_settlement_token(token: Contract) -> int:
+    """The stablecoin's decimals, once they leave room for real face values; else ConfigError.
+
+    Fee-on-transfer and rebasing tokens cannot be told apart by a read-only call (a probe
+    transfer would spend the deployer's money on a live chain), so they are refused by the
+    README's rule, not here: funding credits only what arrives, but payouts would reach
+    merchants short and a rebase would leave the escrow out of step with its accounts.
+    """
+    try:
+        decimals = int(token.functions.decimals().call())
+    except Exception as exc:  # a revert, no such function, or an answer that does not decode
+        raise ConfigError(
+            f"stablecoin {token.address} does not answer decimals(): not an ERC-20 stablecoin "
+            f"CivicLedger can settle in ({type(exc).__name__})"
+        ) from exc
+    if decimals > MAX_STABLECOIN_DECIMALS:
+        cap = (2**FACE_VALUE_BITS - 1) / 10**decimals
+        raise ConfigError(
+            f"stablecoin {token.address} has {decimals} decimals: a program's face value is "
+            f"packed in {FACE_VALUE_BITS} bits, so it could not exceed {cap:.6g} of a token; "
+            f"use a stablecoin with at most {MAX_STABLECOIN_DECIMALS} decimals (USDC, EURC: 6)"
+        )
+    return decimals
+
+
 def deploy_plan(
     w3: Web3,
     account: LocalAccount,
@@ -94,7 +125,7 @@ def deploy_plan(
             f"chain {chain_id} is not a dev chain: pass the settlement stablecoin's address"
         )
     if stablecoin is not None:
-        _existing_contract(w3, stablecoin)
+        check_settlement_token(chain.at(w3, "IERC20Metadata", _existing_contract(w3, stablecoin)))
     manifest = Manifest.load(chain_id, deployments)
     names = (["DevStablecoin"] if stablecoin is None else []) + ["BenefitToken", "LandRegistry"]
     todo = [n for n in names if not is_deployed(w3, manifest, n)]
@@ -132,6 +163,7 @@ def deploy_suite(
         token = deploy_dev_stablecoin(w3, account, manifest, on_receipt)
     else:
         token = chain.at(w3, "IERC20Metadata", _existing_contract(w3, stablecoin))
+        check_settlement_token(token)  # before anything is sent
     manifest.settings["stablecoin"] = token.address
     manifest.save()
     benefits = deploy_once(
