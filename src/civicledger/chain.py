@@ -6,23 +6,31 @@ signing and error decoding live in one place.
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import time
 from dataclasses import dataclass
 from typing import Any
 
+import requests
 from eth_abi import decode as abi_decode
 from eth_account.signers.local import LocalAccount
+from eth_utils import keccak
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
-from web3.exceptions import ContractCustomError, ContractLogicError
+from web3.exceptions import ContractCustomError, ContractLogicError, Web3Exception
+from web3.providers.rpc import HTTPProvider
 
 from civicledger import artifacts
 from civicledger.errors import CivicError, ContractError, TransactionFailed
 
 # Local dev chains the package may deploy development stand-ins to.
 DEV_CHAIN_IDS = frozenset({1337, 31337})
+RETRY_SECONDS_ENV = "CIVIC_RPC_RETRY_SECONDS"  # how long to keep asking a node that went away
+DEFAULT_RETRY_SECONDS = 60.0
 
 _ERROR_STRING = bytes.fromhex("08c379a0")  # Error(string)
 _PANIC = bytes.fromhex("4e487b71")  # Panic(uint256)
@@ -38,6 +46,102 @@ class Receipt:
     contract_address: str | None
     logs: list[Any]
     raw: Any
+
+
+# --------------------------------------------------------------------------------------------
+# Talking to a node that may drop a request
+
+
+class NodeUnreachable(CivicError):
+    """The node stopped answering for longer than the retry window."""
+
+
+# What may be asked again when the answer was lost: reads, and the broadcast of a signed
+# transaction (the same bytes are the same transaction: a node that already has it says so,
+# and the account's nonce forbids a second copy). Nothing that makes the node sign or mine.
+_SAFE_PREFIXES = ("eth_get", "eth_call", "eth_estimate", "eth_fee", "net_", "web3_")
+_SAFE = {
+    "eth_chainId",
+    "eth_blockNumber",
+    "eth_gasPrice",
+    "eth_maxPriorityFeePerGas",
+    "eth_syncing",
+    "eth_sendRawTransaction",
+}
+
+
+def retry_safe(method: str) -> bool:
+    return method in _SAFE or method.startswith(_SAFE_PREFIXES)
+
+
+def _transient(exc: Exception) -> bool:
+    if isinstance(exc, requests.HTTPError):
+        status = exc.response.status_code if exc.response is not None else 0
+        return status >= 500 or status == 429
+    return isinstance(exc, requests.ConnectionError | requests.Timeout)
+
+
+class RetryingHTTPProvider(HTTPProvider):
+    """An HTTP provider that asks again, with back-off, when a safe request's answer is lost
+    (connection refused or dropped, 5xx or 429, timeout), for up to `retry_seconds`; then it
+    stops with one line. Unsafe methods are never repeated."""
+
+    def __init__(self, endpoint_uri: str, *, retry_seconds: float | None = None, **kwargs: Any):
+        super().__init__(endpoint_uri, exception_retry_configuration=None, **kwargs)
+        if retry_seconds is None:
+            retry_seconds = float(os.environ.get(RETRY_SECONDS_ENV) or DEFAULT_RETRY_SECONDS)
+        self.retry_seconds = retry_seconds
+
+    def _retrying(self, methods: list[str], attempt: Any, settled: Any = None) -> Any:
+        deadline = time.monotonic() + self.retry_seconds
+        delay = 0.1
+        retry = False
+        while True:
+            try:
+                if retry and settled is not None:
+                    done = settled()
+                    if done is not None:
+                        return done
+                return attempt()
+            except Exception as exc:  # noqa: BLE001 - sorted just below
+                safe = all(retry_safe(m) for m in methods)
+                if not _transient(exc) or not safe:
+                    raise
+                if time.monotonic() + delay > deadline:
+                    raise NodeUnreachable(
+                        f"the node at {self.endpoint_uri} did not answer {methods[0]} for "
+                        f"{self.retry_seconds:g} s ({type(exc).__name__}): check it, then run "
+                        "the same command again (what was sent is found again; nothing is "
+                        "sent twice)"
+                    ) from None
+                time.sleep(delay)
+                delay = min(delay * 2, 2.0)
+                retry = True
+
+    def _make_request(self, method: Any, request_data: bytes) -> bytes:
+        send = super()._make_request
+        settled = None
+        if method == "eth_sendRawTransaction":
+            # Before broadcasting a signed transaction again, ask whether the node already has
+            # it: a node restarted from its database has been seen (Ganache 7) to mine the same
+            # bytes a second time, failing, when they were simply sent again.
+            request = json.loads(request_data)
+            tx_hash = "0x" + keccak(HexBytes(request["params"][0])).hex()
+            lookup = self.encode_rpc_request("eth_getTransactionByHash", [tx_hash])
+
+            def settled() -> bytes | None:
+                if not json.loads(send("eth_getTransactionByHash", lookup)).get("result"):
+                    return None
+                reply = {"jsonrpc": "2.0", "id": request.get("id"), "result": tx_hash}
+                return json.dumps(reply).encode()
+
+        return self._retrying([str(method)], lambda: send(method, request_data), settled)
+
+    def make_batch_request(self, batch_requests: list[tuple[Any, Any]]) -> Any:
+        return self._retrying(
+            [str(m) for m, _ in batch_requests] or ["batch"],
+            lambda: super(RetryingHTTPProvider, self).make_batch_request(batch_requests),
+        )
 
 
 def decode_revert(data: bytes | str | None) -> ContractError | None:
@@ -131,7 +235,16 @@ def _send(w3: Web3, account: LocalAccount, tx: dict[str, Any], estimate: Any) ->
             tx["maxPriorityFeePerGas"] = w3.eth.max_priority_fee
             tx["maxFeePerGas"] = 2 * base_fee + tx["maxPriorityFeePerGas"]
     signed = account.sign_transaction(tx)
-    tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
+    tx_hash = HexBytes(signed.hash)
+    try:
+        w3.eth.send_raw_transaction(signed.raw_transaction)
+    except (ValueError, Web3Exception) as exc:
+        # A lost answer was asked again: the node may already hold this very transaction.
+        if not _node_has(w3, tx_hash):
+            raise TransactionFailed(
+                f"the node refused the transaction (nonce {tx['nonce']}): {_rpc_message(exc)}"
+                + _refusal_hint(_rpc_message(exc))
+            ) from None
     receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120)
     if receipt["status"] != 1:
         raise TransactionFailed(
@@ -145,6 +258,27 @@ def _send(w3: Web3, account: LocalAccount, tx: dict[str, Any], estimate: Any) ->
         logs=receipt["logs"],
         raw=receipt,
     )
+
+
+def _node_has(w3: Web3, tx_hash: bytes) -> bool:
+    response = w3.provider.make_request("eth_getTransactionByHash", ["0x" + bytes(tx_hash).hex()])
+    return bool(response.get("result"))
+
+
+def _rpc_message(exc: Exception) -> str:
+    first = exc.args[0] if exc.args else exc
+    if isinstance(first, dict):
+        first = first.get("message", first)
+    return str(first).splitlines()[0] if str(first) else type(exc).__name__
+
+
+def _refusal_hint(message: str) -> str:
+    lower = message.lower()
+    if "insufficient funds" in lower:
+        return "; the account has too little ETH for gas: send it some"
+    if "nonce" in lower:
+        return "; another transaction from this account went out meanwhile: run again"
+    return ""
 
 
 def transact(w3: Web3, account: LocalAccount, call: ContractFunction, **tx: Any) -> Receipt:

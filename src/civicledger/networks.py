@@ -17,7 +17,7 @@ import yaml
 from web3 import Web3
 
 from civicledger import artifacts
-from civicledger.chain import DEV_CHAIN_IDS
+from civicledger.chain import DEV_CHAIN_IDS, RetryingHTTPProvider
 from civicledger.errors import ConfigError
 
 DEFAULT_NETWORK = "development"
@@ -31,6 +31,7 @@ EXPLORERS = {
     42161: "https://arbiscan.io",
     137: "https://polygonscan.com",
 }
+TIMEOUT_ENV = "CIVIC_RPC_TIMEOUT"  # seconds to wait for one answer (default 120)
 _ENV_VAR = re.compile(r"^\$\{?([A-Z0-9_]+)\}?$")
 
 
@@ -120,16 +121,20 @@ def get(network: str) -> Network:
     return networks[network]
 
 
-def connect(network: str | Network | None = None, *, timeout: int = 120) -> Web3:
+def connect(network: str | Network | None = None, *, timeout: float = 120) -> Web3:
     """A Web3 connected to `network` (default: $CIVIC_NETWORK, else development), after checking
     that the node answers with the network's chain id."""
     if network is None:
         network = os.environ.get("CIVIC_NETWORK") or DEFAULT_NETWORK
     net = get(network) if isinstance(network, str) else network
     url = net.url()
-    w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": timeout}))
+    timeout = float(os.environ.get(TIMEOUT_ENV) or timeout)
+    provider = RetryingHTTPProvider(url, request_kwargs={"timeout": timeout})
+    w3 = Web3(provider)
+    patience, provider.retry_seconds = provider.retry_seconds, 0  # no node at all: say so now
     try:
         chain_id = w3.eth.chain_id
+        provider.retry_seconds = patience
     except Exception:  # noqa: BLE001 - any failure to reach the node is the same user problem
         hint = (
             "start one with `civic node`"

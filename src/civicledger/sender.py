@@ -154,7 +154,24 @@ class PipelinedSender:
                 return
             if "nonce too low" in message and len(item.hashes) > 1:
                 return  # an earlier version of this transaction was mined meanwhile
-            raise
+            # A broadcast asked again after a lost answer: the node may hold this very one.
+            known = self.w3.provider.make_request("eth_getTransactionByHash", [tx_hash])
+            if known.get("result"):
+                return
+            hint = (
+                ": the account has too little ETH for gas; send it some and run again"
+                if "insufficient funds" in message
+                else (
+                    f": nonce {item.nonce} is taken (another transaction from this account "
+                    "went out meanwhile?); nothing more was sent, run again"
+                    if "nonce" in message
+                    else ""
+                )
+            )
+            raise RpcError(
+                "eth_sendRawTransaction",
+                {**exc.error, "message": exc.error.get("message", "") + hint},
+            ) from None
 
     def _replace(self, item: InFlight) -> None:
         if len(item.hashes) > MAX_REPLACEMENTS:
