@@ -10,7 +10,10 @@ from brownie import (
     chain,
 )
 
+from civicledger import chain as chain_io
+from civicledger import deploy
 from civicledger.benefits import MerchantCategory
+from civicledger.errors import ConfigError
 from civicledger.roles import role_id
 from tests.conftest import ANY
 
@@ -231,28 +234,34 @@ def test_eighteen_decimal_face_value_that_overflows_the_packed_width_is_refused(
     assert token.programCount() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 7: an 18-decimal stablecoin is accepted at deploy; its face values cap at "
-    "2**48-1 units (~0.00028 of a token), which shows only at createProgram",
-)
-def test_eighteen_decimal_stablecoin_is_refused_at_deploy(coin18, city):
-    import brownie
-
-    with brownie.reverts(revert_pattern=r"SettlementToken\w*: .*"):
-        BenefitToken.deploy(city, coin18, GRACE, {"from": city})
+def test_civic_deploy_refuses_an_eighteen_decimal_stablecoin_before_sending(coin18, w3):
+    """Finding 7, refused by the tooling (9cba251): the contract itself would take the coin."""
+    with pytest.raises(ConfigError, match="has 18 decimals"):
+        deploy.check_settlement_token(chain_io.at(w3, "IERC20Metadata", coin18.address))
 
 
 @pytest.mark.xfail(
     strict=True,
-    reason="finding 7: a fee-on-transfer stablecoin is accepted at deploy; every payout then "
-    "reaches the merchant 1 % short of face value",
+    reason="finding 7: a fee-on-transfer stablecoin is accepted by civic deploy and by the "
+    "contract (only the README's rule excludes it); every payout reaches the merchant 1 % short",
 )
-def test_fee_on_transfer_stablecoin_is_refused_at_deploy(fee_coin, city):
-    import brownie
+def test_civic_deploy_refuses_a_fee_on_transfer_stablecoin(fee_coin, w3):
+    with pytest.raises(ConfigError, match="fee"):
+        deploy.check_settlement_token(chain_io.at(w3, "IERC20Metadata", fee_coin.address))
 
-    with brownie.reverts(revert_pattern=r"SettlementToken\w*: .*"):
-        BenefitToken.deploy(city, fee_coin, GRACE, {"from": city})
+
+def test_fee_on_transfer_payout_would_reach_the_merchant_short_of_face_value(
+    fee_coin, city, treasurer, alice, pharmacy, pharmacy_bank
+):
+    """Why the coin must be refused: the weakness the xfail above stands for, shown."""
+    token = _token_on(fee_coin, city, treasurer)
+    token.onboardMerchant(pharmacy, MerchantCategory.PHARMACY, NORTH, pharmacy_bank, {"from": city})
+    program_id = _program(token, city, budget=10)
+    token.fundProgram(program_id, 20 * FACE, {"from": treasurer})
+    token.distribute(program_id, b"fee-pay".ljust(32, b"\0"), [alice], [10], {"from": city})
+    paid(token, alice, pharmacy, program_id, 1)
+    token.redeem([program_id], [1], {"from": pharmacy})
+    assert fee_coin.balanceOf(pharmacy_bank) == FACE * 99 // 100
 
 
 def test_fee_on_transfer_funding_backs_only_what_arrived(
