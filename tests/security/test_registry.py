@@ -312,3 +312,23 @@ def test_subdivision_into_a_zero_area_child_is_refused(
     with reverts("ParcelRecordIncomplete", child[0], child[1], 0, child[3]):
         registry.subdivide(parcel_id, [spec("ALL", 1_000), child], {"from": registrar})
     assert title(parcel_id) == before
+
+
+def test_parcel_cannot_be_merged_with_itself_to_double_its_area(
+    registry, make_parcel, registrar, reverts, title
+):
+    parcel_id = make_parcel(area=1_000)
+    before = title(parcel_id)
+    with reverts("ParcelNotLive", parcel_id, 2):  # retired by its first occurrence
+        registry.merge([parcel_id, parcel_id], spec("TWICE", 2_000), {"from": registrar})
+    assert title(parcel_id) == before
+
+
+def test_merger_cannot_pull_another_owners_parcel_into_one_title(
+    registry, make_parcel, registrar, alice, bob, reverts, title
+):
+    mine, theirs = make_parcel(owner=alice), make_parcel(owner=bob)
+    before = title(mine, theirs)
+    with reverts("MergeOwnerMismatch", theirs, bob, alice):
+        registry.merge([mine, theirs], spec("GRAB", 2_000), {"from": registrar})
+    assert title(mine, theirs) == before

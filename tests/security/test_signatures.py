@@ -189,3 +189,13 @@ def test_contract_wallet_cannot_be_spent_by_a_key_that_is_not_its_owner(
     signature = sign_typed(key(pharmacy), auth, benefit)
     with untouched(wallet, health, auth), reverts("InvalidAuthorizationSignature", wallet):
         pay(benefit, auth, signature, pharmacy)
+
+
+def test_signed_payment_to_a_suspended_merchant_is_refused(
+    benefit, city, funded, alice, pharmacy, key, reverts, untouched
+):
+    benefit.suspendMerchant(pharmacy, "under investigation", {"from": city})
+    auth = authorization(alice, pharmacy, funded)
+    signature = sign_typed(key(alice), auth, benefit)
+    with untouched(alice, funded, auth), reverts("MerchantSuspended", pharmacy):
+        pay(benefit, auth, signature, pharmacy)
