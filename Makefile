@@ -28,11 +28,11 @@ $(STAMP_PY): pyproject.toml
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $@
 
+# `npm install`, not `npm ci`: npm 11 leaves the platform packages of cbor-extract (an optional
+# dependency of lib-sourcify's) out of the lock file, and `npm ci` then refuses the lock as out of
+# sync; with the lock present, `npm install` installs exactly what it pins and leaves it unchanged.
 $(STAMP_NODE): package.json package-lock.json
 	@echo "==> npm packages into node_modules/ (Ganache, Anvil, solc-js, OpenZeppelin 5.4.0)"
-	# `npm install`, not `npm ci`: npm 11 leaves the platform packages of cbor-extract (an optional
-	# dependency of lib-sourcify's) out of the lock file and then `npm ci` refuses it as out of sync;
-	# with the lock present, `npm install` installs exactly what it pins and leaves it unchanged.
 	npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
