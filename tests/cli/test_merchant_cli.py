@@ -192,15 +192,23 @@ def test_onboarding_a_suspended_merchant_again_is_refused_until_it_is_reinstated
     assert benefits.merchant(city.token, pharmacy).status is MerchantStatus.ACTIVE
 
 
-def test_suspended_merchant_cannot_redeem_and_the_error_is_named(city):
+def test_suspended_merchant_still_redeems_what_it_was_paid(city):
     city.wallet_pay(ALICE, PHARMACY, 2)
     city.ok(
         "merchant", "suspend", city.address(PHARMACY), "--reason", "audit",
         account=MERCHANT_MANAGER,
     )  # fmt: skip
-    result = city.civic("merchant", "redeem", account=f"dev{PHARMACY}")
-    assert one_line_error(result) == f"Error: MerchantNotActive(merchant={city.address(PHARMACY)})"
-    assert city.tokens(PHARMACY) == 2
+    before = city.cash(PHARMACY_PAYOUT)
+    city.ok("merchant", "redeem", account=f"dev{PHARMACY}")
+    assert city.tokens(PHARMACY) == 0
+    assert city.cash(PHARMACY_PAYOUT) - before == 2 * FACE_VALUE
+
+
+def test_account_that_is_no_merchant_cannot_redeem_and_the_error_is_named(city):
+    city.wallet_pay(ALICE, PHARMACY, 2)
+    result = city.civic("merchant", "redeem", account=f"dev{ALICE}")
+    assert one_line_error(result) == f"Error: MerchantNotActive(merchant={city.address(ALICE)})"
+    assert city.tokens(ALICE) == 18
 
 
 def test_signed_payment_to_a_suspended_merchant_is_refused_with_the_error_name(city):
