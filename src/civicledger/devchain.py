@@ -93,6 +93,15 @@ def ganache(
     if db_path is not None:
         Path(db_path).mkdir(parents=True, exist_ok=True)
         cmd.append(f"--database.dbPath={Path(db_path).resolve()}")
+    with _running("Ganache", cmd, port, accounts, keep_state=db_path is not None) as dev:
+        yield dev
+
+
+@contextlib.contextmanager
+def _running(
+    name: str, cmd: list[str], port: int, accounts: int, *, keep_state: bool
+) -> Iterator[DevChain]:
+    """Start a node's process, wait until it answers on `port`, stop it when the block ends."""
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         w3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{port}", request_kwargs={"timeout": 120}))
@@ -100,8 +109,8 @@ def ganache(
         while not _connected(w3):
             if proc.poll() is not None or time.monotonic() > deadline:
                 err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-                raise ConfigError(f"Ganache did not start on port {port}: {err.strip()[:200]}")
-            time.sleep(0.1)
+                raise ConfigError(f"{name} did not start on port {port}: {err.strip()[:200]}")
+            time.sleep(0.05)
         yield DevChain(
             w3=w3,
             accounts=[dev_account(i) for i in range(accounts)],
@@ -109,7 +118,7 @@ def ganache(
             process=proc,
         )
     finally:
-        _stop(proc, keep_state=db_path is not None)
+        _stop(proc, keep_state=keep_state)
 
 
 def _stop(proc: subprocess.Popen, *, keep_state: bool) -> None:
@@ -170,23 +179,8 @@ def anvil(
     if prune_history:
         cmd.append("--prune-history")
     cmd.extend(extra or [])
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        w3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{port}", request_kwargs={"timeout": 120}))
-        deadline = time.monotonic() + 30
-        while not _connected(w3):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-                raise ConfigError(f"Anvil did not start on port {port}: {err.strip()[:200]}")
-            time.sleep(0.05)
-        yield DevChain(
-            w3=w3,
-            accounts=[dev_account(i) for i in range(accounts)],
-            client_version=w3.client_version,
-            process=proc,
-        )
-    finally:
-        _stop(proc, keep_state=False)
+    with _running("Anvil", cmd, port, accounts, keep_state=False) as dev:
+        yield dev
 
 
 def _connected(w3: Web3) -> bool:

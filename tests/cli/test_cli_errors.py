@@ -2,10 +2,8 @@
 no traceback, nothing sent."""
 
 import pytest
-from click.testing import CliRunner
 
 from civicledger import devchain
-from civicledger.cli import main
 
 CITY = devchain.dev_account(0).address
 
@@ -14,20 +12,6 @@ CITY = devchain.dev_account(0).address
 def node():
     with devchain.ganache(accounts=2) as dev:
         yield dev
-
-
-@pytest.fixture
-def civic(monkeypatch, tmp_path):
-    monkeypatch.setenv("CIVIC_DEPLOYMENTS", str(tmp_path))
-    for name in ("CIVIC_NETWORK", "CIVIC_ACCOUNT", "CIVIC_PRIVATE_KEY", "CIVIC_KEYSTORE"):
-        monkeypatch.delenv(name, raising=False)
-
-    def run(*args, env=None):
-        result = CliRunner().invoke(main, list(args), env=env)
-        assert "Traceback" not in result.output
-        return result
-
-    return run
 
 
 def one_line_error(result, text):

@@ -2,24 +2,8 @@
 address and a confirmation after the plan and its cost; a re-run deploys nothing."""
 
 import pytest
-from click.testing import CliRunner
 
 from civicledger import chain, devchain
-from civicledger.cli import main
-
-
-@pytest.fixture
-def civic(monkeypatch, tmp_path):
-    monkeypatch.setenv("CIVIC_DEPLOYMENTS", str(tmp_path))
-    for name in ("CIVIC_NETWORK", "CIVIC_ACCOUNT", "CIVIC_KEYSTORE", "CIVIC_STABLECOIN"):
-        monkeypatch.delenv(name, raising=False)
-
-    def run(*args, env=None):
-        result = CliRunner().invoke(main, list(args), env=env)
-        assert "Traceback" not in result.output
-        return result
-
-    return run
 
 
 @pytest.fixture(scope="module")
