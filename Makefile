@@ -61,7 +61,7 @@ compile: install
 
 test: compile
 	@echo "==> Test suite on a Ganache of its own (free port): unit, integration, property state machines,"
-	@echo "    CLI processes killed and resumed; about 8 minutes on 2 cores"
+	@echo "    CLI processes killed and resumed, audit, report in Chromium; about 15 minutes on 2 cores"
 	$(RUN) brownie test tests/ --durations=5
 
 demo: compile
