@@ -4,6 +4,7 @@ stopped."""
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import socket
 import subprocess
@@ -139,7 +140,13 @@ ANVIL_CHAIN_ID = 31337
 
 
 def _anvil_command() -> str:
-    local = artifacts.project_root() / "node_modules" / ".bin" / "anvil"
+    modules = artifacts.project_root() / "node_modules"
+    # The native binary itself, not npm's Node wrapper in .bin/: killing the wrapper would leave
+    # the real node running after the chain is "stopped".
+    for native in sorted(modules.glob("@foundry-rs/anvil-*/bin/anvil")):
+        if os.access(native, os.X_OK):
+            return str(native)
+    local = modules / ".bin" / "anvil"
     if local.exists():
         return str(local)
     found = shutil.which("anvil")
