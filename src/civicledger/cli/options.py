@@ -41,6 +41,7 @@ class Session:
     as_json: bool = False
     dev_index: int = 0
     transactions: list[dict[str, Any]] = field(default_factory=list)
+    _contracts: dict[str, Contract] = field(default_factory=dict, repr=False)
 
     @cached_property
     def w3(self) -> Web3:
@@ -64,7 +65,9 @@ class Session:
         return Manifest.load(self.chain_id)
 
     def contract(self, name: str) -> Contract:
-        """The deployed contract `name` from this chain's manifest."""
+        """The deployed contract `name` from this chain's manifest (its code checked once)."""
+        if name in self._contracts:
+            return self._contracts[name]
         address = self.manifest.address(name)
         if address is None or not self.w3.eth.get_code(Web3.to_checksum_address(address)):
             raise ConfigError(
@@ -72,7 +75,8 @@ class Session:
                 f"{'has none' if address is None else 'names ' + address + ', which holds no code'}): "
                 f"run `civic deploy --network {self.network}` first"
             )
-        return chain.at(self.w3, name, address)
+        self._contracts[name] = chain.at(self.w3, name, address)
+        return self._contracts[name]
 
     @property
     def benefits(self) -> Contract:
