@@ -114,3 +114,20 @@ def test_reonboarding_a_merchant_records_its_payout_change(
 def test_first_onboarding_records_no_payout_change(benefit, city, carol):
     tx = benefit.onboardMerchant(carol, MerchantCategory.PHARMACY, NORTH, carol, {"from": city})
     assert "MerchantPayoutChanged" not in tx.events
+
+
+def test_merchant_needs_an_account(benefit, city, pharmacy_bank, reverts):
+    with reverts("MerchantInvalid", ZERO_ADDRESS, pharmacy_bank):
+        benefit.onboardMerchant(
+            ZERO_ADDRESS, MerchantCategory.PHARMACY, NORTH, pharmacy_bank, {"from": city}
+        )
+
+
+def test_reonboarding_with_the_same_payout_records_no_payout_change(
+    benefit, city, merchants, pharmacy, pharmacy_bank
+):
+    tx = benefit.onboardMerchant(
+        pharmacy, MerchantCategory.CLINIC, NORTH, pharmacy_bank, {"from": city}
+    )
+    assert "MerchantPayoutChanged" not in tx.events
+    assert benefit.merchant(pharmacy)["category"] == MerchantCategory.CLINIC

@@ -151,3 +151,10 @@ def test_program_cannot_run_past_2106(benefit, city, reverts):
     now = chain.time()
     with reverts("ProgramValidityInvalid", now, 2**32, ANY):
         benefit.createProgram(program_config(validFrom=now, validUntil=2**32), {"from": city})
+
+
+def test_rule_change_cannot_extend_past_2106(benefit, city, make_program, reverts):
+    pid = make_program(fund=False)
+    p = benefit.program(pid)
+    with reverts("ProgramValidityInvalid", p["validFrom"], 2**32, ANY):
+        benefit.changeProgramRules(pid, (1_000, 2**32, 1, 1, 0), {"from": city})

@@ -339,3 +339,33 @@ def test_back_to_back_pauses_keep_the_extended_window(benefit, city, health, giv
     chain.mine()
     benefit.unpause({"from": city})
     benefit.redeem([health], [5], {"from": pharmacy})
+
+
+def test_redemption_of_nothing_is_refused(benefit, pharmacy, merchants, reverts):
+    with reverts("RedemptionInvalid", 0, 0):
+        benefit.redeem([], [], {"from": pharmacy})
+
+
+def test_redemption_batch_is_bounded(benefit, health, pharmacy, merchants, reverts):
+    size = benefit.MAX_BATCH() + 1
+    with reverts("RedemptionInvalid", size, size):
+        benefit.redeem([health] * size, [1] * size, {"from": pharmacy})
+
+
+def test_redemption_of_a_program_not_started_names_its_start(
+    benefit, make_program, pharmacy, merchants, reverts
+):
+    start = chain.time() + 5 * DAY
+    pid = make_program(validFrom=start, validUntil=start + 30 * DAY)
+    with reverts("ProgramNotStarted", pid, start, ANY):
+        benefit.redeem([pid], [1], {"from": pharmacy})
+
+
+def test_pause_and_unpause_each_need_the_other_state_first(benefit, city, reverts):
+    with reverts("ExpectedPause"):
+        benefit.unpause({"from": city})
+    benefit.pause({"from": city})
+    with reverts("EnforcedPause"):
+        benefit.pause({"from": city})
+    benefit.unpause({"from": city})
+    assert not benefit.paused()

@@ -41,6 +41,13 @@ def test_document_needs_a_kind_and_a_hash(registry, make_parcel, alice, reverts)
         registry.attachDocument(parcel_id, ref("survey"), bytes(32), "", {"from": alice})
 
 
+def test_document_without_a_kind_is_refused(registry, make_parcel, alice, reverts):
+    parcel_id = make_parcel()
+    zero = bytes(32)
+    with reverts("InvalidDocument", zero, digest("survey")):
+        registry.attachDocument(parcel_id, zero, digest("survey"), "", {"from": alice})
+
+
 def test_documents_attach_only_to_known_parcels(registry, registrar, reverts):
     with reverts("ParcelNotLive", 77, 0):
         registry.attachDocument(77, ref("x"), digest("x"), "", {"from": registrar})

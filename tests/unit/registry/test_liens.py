@@ -303,3 +303,16 @@ def test_owner_can_authorize_a_lender_again_after_the_title_returns(
     registry.authorizeLender(parcel_id, school, True, {"from": alice})
     assert registry.isLenderAuthorized(parcel_id, school)
     registry.addLien(parcel_id, ref("X"), digest("m"), {"from": school})
+
+
+def test_ending_a_lien_that_did_not_consent_keeps_the_others_consent(
+    registry, make_parcel, add_lien, propose, registrar, lender, court, bob
+):
+    parcel_id = make_parcel()
+    consenting, silent = add_lien(parcel_id), add_lien(parcel_id)
+    proposal_id = propose(parcel_id, accept=True)
+    registry.consentToTransfer(consenting, proposal_id, {"from": lender})
+    registry.dischargeLien(silent, ref("CASE-9"), {"from": court})
+    assert registry.proposal(proposal_id)["lienConsents"] == 1
+    registry.approveTransfer(proposal_id, {"from": registrar})
+    assert registry.ownerOf(parcel_id) == bob

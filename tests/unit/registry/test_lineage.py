@@ -136,6 +136,12 @@ def test_merger_needs_at_least_two_parcels(registry, make_parcel, registrar, rev
         registry.merge([first], spec("M", 10), {"from": registrar})
 
 
+def test_merger_is_bounded_in_parcels(registry, make_parcel, registrar, reverts):
+    parcels = [make_parcel(area=1) for _ in range(17)]
+    with reverts("InvalidPartCount", 17, 2, 16):
+        registry.merge(parcels, spec("M", 17), {"from": registrar})
+
+
 def test_encumbered_parcel_cannot_be_merged(registry, make_parcel, add_lien, registrar, reverts):
     first, second = make_parcel(area=10), make_parcel(area=20)
     add_lien(first)

@@ -67,6 +67,12 @@ def test_parcel_without_area_is_refused(registry, registrar, alice, reverts):
         registry.register(alice, ref("LOT-1"), digest("g"), 0, digest("d"), "", {"from": registrar})
 
 
+def test_parcel_without_cadastral_reference_is_refused(registry, registrar, alice, reverts):
+    zero = bytes(32)
+    with reverts("ParcelRecordIncomplete", zero, digest("g"), 10, digest("d")):
+        registry.register(alice, zero, digest("g"), 10, digest("d"), "", {"from": registrar})
+
+
 def test_parcel_without_geometry_hash_is_refused(registry, registrar, alice, reverts):
     zero = bytes(32)
     with reverts("ParcelRecordIncomplete", ref("LOT-1"), zero, 10, digest("d")):

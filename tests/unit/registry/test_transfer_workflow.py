@@ -225,3 +225,16 @@ def test_registrar_cancels_a_proposal_that_blocks_the_parcel(
     assert tx.events["TransferCancelled"]["cancelledBy"] == registrar
     assert registry.proposal(proposal_id)["status"] == CANCELLED
     assert registry.parcel(parcel_id)["openProposalId"] == 0
+
+
+def test_cancelling_a_superseded_expired_proposal_leaves_the_new_one_open(
+    registry, make_parcel, propose, alice, school
+):
+    parcel_id = make_parcel()
+    first = propose(parcel_id, days=1)
+    later(2 * DAY)
+    second = propose(parcel_id, buyer=school)
+    tx = registry.cancelTransfer(first, {"from": alice})
+    assert tx.events["TransferCancelled"]["proposalId"] == first
+    assert registry.parcel(parcel_id)["openProposalId"] == second
+    assert registry.proposal(second)["status"] == OPEN
