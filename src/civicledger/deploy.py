@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from eth_account.signers.local import LocalAccount
+from eth_utils import keccak
 from web3 import Web3
 from web3.contract import Contract
 
-from civicledger import chain, land
+from civicledger import artifacts, chain, land
 from civicledger.errors import ConfigError, LiveChainRefused
 from civicledger.manifest import Manifest, deploy_once, is_deployed
 
@@ -86,13 +87,20 @@ def _existing_contract(w3: Web3, address: str) -> str:
 
 
 def check_settlement_token(token: Contract) -> int:
-    """The stablecoin's decimals, once they leave room for real face values; else ConfigError.
+    """The stablecoin's decimals, once they leave room for real face values and a transfer of it
+    is seen to deliver exactly what it takes; else ConfigError.
 
-    Fee-on-transfer and rebasing tokens cannot be told apart by a read-only call (a probe
-    transfer would spend the deployer's money on a live chain), so they are refused by the
-    README's rule, not here: funding credits only what arrives, but payouts would reach
-    merchants short and a rebase would leave the escrow out of step with its accounts.
+    A rebasing token cannot be told apart by one simulated transfer: it is refused by the
+    README's rule only (funding credits only what arrives, but a rebase would leave the escrow
+    out of step with its accounts).
     """
+    decimals = check_settlement_decimals(token)
+    check_transfer_fee(token)
+    return decimals
+
+
+def check_settlement_decimals(token: Contract) -> int:
+    """The stablecoin's decimals, once they leave room for real face values; else ConfigError."""
     try:
         decimals = int(token.functions.decimals().call())
     except Exception as exc:  # a revert, no such function, or an answer that does not decode
@@ -108,6 +116,89 @@ def check_settlement_token(token: Contract) -> int:
             f"use a stablecoin with at most {MAX_STABLECOIN_DECIMALS} decimals (USDC, EURC: 6)"
         )
     return decimals
+
+
+# Where the simulated probe transfer goes: an address nobody holds a key for.
+FEE_PROBE_RECIPIENT = Web3.to_checksum_address(keccak(text="civicledger fee probe")[-20:])
+# How far back `check_transfer_fee` looks for accounts holding the stablecoin, and how many.
+FEE_PROBE_BLOCKS = 5_000
+FEE_PROBE_HOLDERS = 10
+_TRANSFER_TOPIC = "0x" + keccak(text="Transfer(address,address,uint256)").hex()
+
+
+def check_transfer_fee(token: Contract) -> None:
+    """Refuse a stablecoin that delivers less than it takes (a fee on transfer), without
+    spending anyone's money: one `eth_call` with a state override places the TransferFeeProbe's
+    code at an account that holds the coin and has it send its balance to a fresh address.
+
+    Tries the biggest recent holders in turn (a holder may be blocklisted); ConfigError if a
+    transfer is short, if no holder is seen, or if the node cannot simulate it.
+    """
+    w3 = token.w3
+    holders = _recent_holders(w3, token)
+    if not holders:
+        raise ConfigError(
+            f"stablecoin {token.address}: no account holding it moved any in the last "
+            f"{FEE_PROBE_BLOCKS:,} blocks, so CivicLedger cannot check that a transfer of it "
+            "charges no fee; deploy once it is in circulation"
+        )
+    probe = artifacts.load("TransferFeeProbe")
+    code = probe.deployed_bytecode
+    code = code if code.startswith("0x") else "0x" + code
+    contract = w3.eth.contract(abi=probe.abi)
+    failures = []
+    for holder, balance in holders:
+        data = contract.encode_abi("probe", [token.address, FEE_PROBE_RECIPIENT, balance])
+        try:
+            answer = w3.eth.call({"to": holder, "data": data}, "latest", {holder: {"code": code}})
+        except Exception as exc:  # noqa: BLE001 - a refusal by the token or by the node
+            failures.append(f"{holder}: {type(exc).__name__}: {str(exc)[:120]}")
+            continue
+        spent, received = w3.codec.decode(["uint256", "uint256"], answer)
+        if spent != balance or received != balance:
+            raise ConfigError(
+                f"stablecoin {token.address} charges a fee on transfer: sending {balance:,} of "
+                f"its units from {holder} took {spent:,} and delivered {received:,}; "
+                "CivicLedger pays merchants face value out of escrow, so use a stablecoin "
+                "without transfer fees (USDC, EURC)"
+            )
+        return
+    raise ConfigError(
+        f"stablecoin {token.address}: no simulated transfer from its {len(holders)} biggest "
+        "recent holders went through, so CivicLedger cannot check that it charges no fee "
+        "(the node must support eth_call state overrides, as geth, Erigon, Nethermind, Besu, "
+        f"Anvil and Ganache do); first refusal: {failures[0]}"
+    )
+
+
+def _recent_holders(w3: Web3, token: Contract) -> list[tuple[str, int]]:
+    """Recipients of the token's recent transfers that hold some now, biggest first."""
+    head = w3.eth.block_number
+    logs = []
+    for span in (FEE_PROBE_BLOCKS, 500):  # some providers refuse wide log ranges
+        try:
+            logs = w3.eth.get_logs(
+                {
+                    "address": token.address,
+                    "topics": [_TRANSFER_TOPIC],
+                    "fromBlock": max(0, head - span),
+                    "toBlock": head,
+                }
+            )
+            break
+        except Exception:  # noqa: BLE001 - a range the provider refuses: try a narrower one
+            continue
+    candidates: list[str] = []
+    for log in reversed(logs):
+        if len(log["topics"]) < 3:
+            continue
+        account = Web3.to_checksum_address(bytes(log["topics"][2])[-20:])
+        if account not in candidates and int(account, 16) != 0:
+            candidates.append(account)
+        if len(candidates) == FEE_PROBE_HOLDERS:
+            break
+    held = [(a, int(token.functions.balanceOf(a).call())) for a in candidates]
+    return sorted((h for h in held if h[1] > 0), key=lambda h: -h[1])
 
 
 def deploy_plan(

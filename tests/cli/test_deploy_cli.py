@@ -41,7 +41,9 @@ def test_a_stablecoin_address_without_code_is_refused(civic, sepolia, live):
 
 
 def test_a_live_deploy_shows_the_plan_and_cost_and_sends_nothing_unconfirmed(civic, sepolia, live):
-    coin, _ = chain.deploy(sepolia.w3, sepolia.accounts[0], "TestStablecoin")
+    city = sepolia.accounts[0]
+    coin, _ = chain.deploy(sepolia.w3, city, "TestStablecoin")
+    chain.transact(sepolia.w3, city, coin.functions.mint(city.address, 10**12))
     before = sent(sepolia)
 
     result = civic("deploy", "--network", "sepolia", "--stablecoin", coin.address, env=live)
@@ -49,6 +51,21 @@ def test_a_live_deploy_shows_the_plan_and_cost_and_sends_nothing_unconfirmed(civ
     assert result.exit_code == 2
     assert "deploy BenefitToken, LandRegistry" in result.output and "gwei" in result.output
     assert "Pass --yes to confirm without a terminal" in result.output
+    assert sent(sepolia) == before
+
+
+def test_a_stablecoin_charging_transfer_fees_is_refused_by_one_simulated_transfer(
+    civic, sepolia, live
+):
+    city = sepolia.accounts[0]
+    coin, _ = chain.deploy(sepolia.w3, city, "FeeOnTransferStablecoin")
+    chain.transact(sepolia.w3, city, coin.functions.mint(city.address, 10**12))
+    before = sent(sepolia)
+
+    result = civic("deploy", "--network", "sepolia", "--stablecoin", coin.address, env=live)
+
+    assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1
+    assert f"stablecoin {coin.address} charges a fee on transfer" in result.output
     assert sent(sepolia) == before
 
 

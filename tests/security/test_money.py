@@ -240,20 +240,37 @@ def test_civic_deploy_refuses_an_eighteen_decimal_stablecoin_before_sending(coin
         deploy.check_settlement_token(chain_io.at(w3, "IERC20Metadata", coin18.address))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 7: a fee-on-transfer stablecoin is accepted by civic deploy and by the "
-    "contract (only the README's rule excludes it); every payout reaches the merchant 1 % short",
-)
-def test_civic_deploy_refuses_a_fee_on_transfer_stablecoin(fee_coin, w3):
-    with pytest.raises(ConfigError, match="fee"):
+def test_civic_deploy_refuses_a_fee_on_transfer_stablecoin(fee_coin, treasurer, w3):
+    """Finding 7: one simulated transfer from a holder (a state override, nothing sent)."""
+    fee_coin.mint(treasurer, 1_000 * FACE, {"from": treasurer})
+    height = w3.eth.block_number
+    with pytest.raises(
+        ConfigError,
+        match=r"charges a fee on transfer: sending 10,000,000,000 .* "
+        r"took 10,000,000,000 and delivered 9,900,000,000",
+    ):
+        deploy.check_settlement_token(chain_io.at(w3, "IERC20Metadata", fee_coin.address))
+    assert w3.eth.block_number == height and fee_coin.balanceOf(treasurer) == 1_000 * FACE
+
+
+def test_civic_deploy_accepts_plain_and_no_return_stablecoins(
+    stablecoin, no_return_coin, city, treasurer, w3
+):
+    for coin in (stablecoin, no_return_coin):
+        coin.mint(treasurer, 5 * FACE, {"from": city})
+        assert deploy.check_settlement_token(chain_io.at(w3, "IERC20Metadata", coin.address)) == 6
+
+
+def test_civic_deploy_refuses_a_stablecoin_nobody_holds(fee_coin, w3):
+    """No holder, no probe: refused rather than waved through unchecked."""
+    with pytest.raises(ConfigError, match="cannot check that a transfer of it charges no fee"):
         deploy.check_settlement_token(chain_io.at(w3, "IERC20Metadata", fee_coin.address))
 
 
 def test_fee_on_transfer_payout_would_reach_the_merchant_short_of_face_value(
     fee_coin, city, treasurer, alice, pharmacy, pharmacy_bank
 ):
-    """Why the coin must be refused: the weakness the xfail above stands for, shown."""
+    """Why the coin must be refused: what the check above prevents, shown."""
     token = _token_on(fee_coin, city, treasurer)
     token.onboardMerchant(pharmacy, MerchantCategory.PHARMACY, NORTH, pharmacy_bank, {"from": city})
     program_id = _program(token, city, budget=10)

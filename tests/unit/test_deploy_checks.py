@@ -28,17 +28,17 @@ class _Stablecoin:
 
 def test_stablecoin_with_18_decimals_is_refused_before_deploying():
     with pytest.raises(ConfigError, match=r"18 decimals.*at most 8"):
-        deploy.check_settlement_token(_Stablecoin(18))
+        deploy.check_settlement_decimals(_Stablecoin(18))
 
 
 def test_stablecoin_with_6_decimals_is_accepted():
-    assert deploy.check_settlement_token(_Stablecoin(6)) == 6
+    assert deploy.check_settlement_decimals(_Stablecoin(6)) == 6
 
 
 def test_stablecoin_with_as_many_decimals_as_the_bound_is_accepted():
-    assert deploy.check_settlement_token(_Stablecoin(deploy.MAX_STABLECOIN_DECIMALS)) == 8
+    assert deploy.check_settlement_decimals(_Stablecoin(deploy.MAX_STABLECOIN_DECIMALS)) == 8
 
 
 def test_token_without_decimals_is_refused_before_deploying():
     with pytest.raises(ConfigError, match="decimals()"):
-        deploy.check_settlement_token(_Stablecoin(ValueError("execution reverted")))
+        deploy.check_settlement_decimals(_Stablecoin(ValueError("execution reverted")))
