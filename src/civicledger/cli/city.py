@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from datetime import UTC, datetime
@@ -80,18 +81,29 @@ def node(port: int, db_path: Path, count: int) -> None:
     Its state survives restarts in --db, so every other command can be tried against it with
     the default --network development.
     """
-    with devchain.ganache(accounts=count, port=port, db_path=db_path) as dev:
-        click.echo(f"CivicLedger dev chain: {dev.client_version}, chain id {dev.w3.eth.chain_id}")
-        click.echo(f"RPC URL  {dev.w3.provider.endpoint_uri}   (state kept in {db_path}/)")
-        click.echo(f"Mnemonic {devchain.DEV_MNEMONIC}  (public: never fund it on a real chain)")
-        for i, account in enumerate(dev.accounts):
-            balance = dev.w3.eth.get_balance(account.address) // 10**18
-            click.echo(f"  dev{i:<2} {account.address}  {balance:,} ETH")
-        click.echo("Ctrl-C stops it.")
-        try:
+    # A service manager or `kill` sends SIGTERM, not Ctrl-C: stop the node the same way (from
+    # the start, while it boots too), or the chain process would outlive this command.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        with devchain.ganache(accounts=count, port=port, db_path=db_path) as dev:
+            click.echo(
+                f"CivicLedger dev chain: {dev.client_version}, chain id {dev.w3.eth.chain_id}"
+            )
+            click.echo(f"RPC URL  {dev.w3.provider.endpoint_uri}   (state kept in {db_path}/)")
+            click.echo(f"Mnemonic {devchain.DEV_MNEMONIC}  (public: never fund it on a real chain)")
+            for i, account in enumerate(dev.accounts):
+                balance = dev.w3.eth.get_balance(account.address) // 10**18
+                click.echo(f"  dev{i:<2} {account.address}  {balance:,} ETH")
+            click.echo("Ctrl-C stops it.")
             dev.process.wait()
-        except KeyboardInterrupt:
-            click.echo("stopped")
+    except KeyboardInterrupt:
+        click.echo("stopped")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 @click.command()
