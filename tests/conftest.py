@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
-from brownie import accounts, web3
+from brownie import accounts, chain, web3
 
 from civicledger import devchain
 
@@ -27,12 +29,44 @@ def pytest_configure(config):
 
 @pytest.fixture(scope="module", autouse=True)
 def module_chain(module_isolation):
-    """Each test module starts from a fresh chain."""
+    """Each test module starts from a fresh chain (and, on Anvil, Brownie's clock from it)."""
+    if on_anvil():
+        chain._set_time_offset_from_block()
 
 
 @pytest.fixture(autouse=True)
 def isolation(fn_isolation):
-    """Every test starts from the chain state its module fixtures left."""
+    """Every test starts from the chain state its module fixtures left.
+
+    Brownie's clock (`chain.time()`) comes back with the snapshot's offset, which is Ganache's
+    rule; Anvil instead restarts its clock from the snapshot block's timestamp, losing the time
+    that passed since. On Anvil, Brownie's clock is set from that block, so a test's "now" is
+    the chain's on both engines.
+    """
+    if on_anvil():
+        chain._set_time_offset_from_block()
+
+
+def on_anvil() -> bool:
+    """Whether the suite runs on Anvil (`make test EVM=anvil`) rather than Ganache."""
+    return web3.client_version.startswith("anvil/")
+
+
+def set_storage_at(address: str, slot: bytes, value: int) -> None:
+    """Write one storage slot on the test chain (each engine names the method its own way)."""
+    method = "anvil_setStorageAt" if on_anvil() else "evm_setAccountStorageAt"
+    word = "0x" + value.to_bytes(32, "big").hex()
+    answer = web3.provider.make_request(method, [address, "0x" + slot.hex(), word])
+    assert answer.get("result") is True, answer
+
+
+def next_block_at(timestamp: int) -> None:
+    """The next transaction is mined at exactly `timestamp`."""
+    if on_anvil():
+        web3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])
+        chain._time_offset = timestamp - int(time.time())
+    else:  # Ganache mines each block at least a second after the one before
+        chain.mine(timestamp=timestamp - 1)
 
 
 def _actor(index: int):

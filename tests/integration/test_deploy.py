@@ -16,7 +16,7 @@ def deployments(tmp_path):
 
 def test_deploy_writes_a_manifest_an_auditor_can_check(w3, city, signer, deployments):
     suite = deploy_suite(w3, signer(city), deployments=deployments)
-    data = json.loads((deployments / "1337.json").read_text())
+    data = json.loads((deployments / f"{w3.eth.chain_id}.json").read_text())
     entry = data["contracts"]["DevStablecoin"]
     assert entry["address"] == suite.stablecoin.address
     receipt = w3.eth.get_transaction_receipt(entry["transactionHash"])

@@ -4,6 +4,7 @@ bad row named before anything is sent, an edited spreadsheet refused on resume."
 import csv
 
 import pytest
+from brownie import web3
 from eth_account import Account
 from eth_utils import keccak
 
@@ -21,12 +22,17 @@ class Cut(Exception):
 
 
 def cut_after(batches: int):
-    mined = []
+    """Stops the run once `batches` batches are sent and mined. Counted at sending (when a
+    pipelined run learns of a receipt depends on the node's speed), then waited for: Anvil
+    answers a broadcast before it mines it, and a run resumed before that would see the batch
+    neither on chain nor in a journal (these runs keep none)."""
+    sent = []
 
-    def progress(event, batch, info):
-        if event == "mined":
-            mined.append(batch.index)
-            if len(mined) >= batches:
+    def progress(event, batch, tx_hash):
+        if event == "sent":
+            sent.append(batch.index)
+            if len(sent) >= batches:
+                web3.eth.wait_for_transaction_receipt(tx_hash, timeout=30)
                 raise Cut
 
     return progress

@@ -12,6 +12,7 @@ from eth_utils import keccak
 from civicledger import benefits, chain, distribution, land, payments, reconcile, roles
 from civicledger.benefits import MerchantCategory, ProgramCategory, bits
 from civicledger.deploy import deploy_suite
+from tests.conftest import set_storage_at
 
 FACE = 1_000_000
 DAY = 86400
@@ -185,11 +186,7 @@ def supply_slot(w3, token, program_id, budget, minted):
 def test_storage_altered_outside_the_contracts_rules_is_reported(w3, suite, story):
     token, food = suite.benefits, story["food"]
     slot, word = supply_slot(w3, token, food, 1_200, 120)
-    answer = w3.provider.make_request(
-        "evm_setAccountStorageAt",
-        [token.address, "0x" + slot.hex(), "0x" + (word + (5 << 40)).to_bytes(32, "big").hex()],
-    )
-    assert answer.get("result") is True, answer
+    set_storage_at(token.address, slot, word + (5 << 40))
     assert benefits.program(token, food).minted == 125  # storage now claims 5 unbacked tokens
 
     result = audit(w3, suite)

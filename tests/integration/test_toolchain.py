@@ -6,14 +6,24 @@ from pathlib import Path
 import yaml
 from brownie import web3
 
+from tests.conftest import on_anvil
+
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = yaml.safe_load((ROOT / "brownie-config.yaml").read_text())
 PINNED = CONFIG["compiler"]["solc"]["version"]
 
 
-def test_suite_runs_on_ganache():
-    assert web3.client_version.startswith("Ganache/v7.9.2")
-    assert web3.eth.chain_id == 1337
+def test_suite_runs_on_the_pinned_engine_it_was_asked_for():
+    """Ganache 7.9.2 by default; Anvil (npm's @foundry-rs/anvil, the version package.json pins)
+    with `make test EVM=anvil`."""
+    if on_anvil():
+        pinned = json.loads((ROOT / "package.json").read_text())["devDependencies"]
+        version = pinned["@foundry-rs/anvil"].lstrip("^~=")
+        assert web3.client_version.startswith(f"anvil/v{version}")
+        assert web3.eth.chain_id == 31337
+    else:
+        assert web3.client_version.startswith("Ganache/v7.9.2")
+        assert web3.eth.chain_id == 1337
 
 
 def test_bytecode_was_built_by_the_pinned_compiler_for_shanghai():

@@ -5,7 +5,7 @@ import pytest
 from brownie import BenefitToken, ContractWallet, GasBurningWallet, RefusingWallet, chain, web3
 
 from civicledger import payments
-from tests.conftest import ANY
+from tests.conftest import ANY, next_block_at
 
 from ..unit.benefits.conftest import GRACE
 from .conftest import SECP256K1_N, authorization, sign_typed
@@ -147,7 +147,7 @@ def test_signed_payment_mined_exactly_at_valid_before_is_refused(
 ):
     auth = authorization(alice, pharmacy, funded, valid_for=600)
     signature = sign_typed(key(alice), auth, benefit)
-    chain.mine(timestamp=auth.valid_before - 1)  # the next block is at valid_before or later
+    next_block_at(auth.valid_before)
     with untouched(alice, funded, auth), reverts("AuthorizationExpired", auth.valid_before, ANY):
         pay(benefit, auth, signature, pharmacy)
 
