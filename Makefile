@@ -59,10 +59,18 @@ compile: install
 	@echo "==> Compiling contracts with solc $(SOLC_VERSION) (viaIR: 1-2 minutes from clean, cached afterwards)"
 	$(RUN) brownie compile
 
+# The chain engine the suite runs on: Ganache 7.9.2 (default) or Anvil (`make test EVM=anvil`,
+# npm's @foundry-rs/anvil); CI runs both. Test files run in parallel, one worker per core, each
+# worker on a chain of its own (Brownie's pytest-xdist support).
+EVM ?= ganache
+TEST_NETWORK := $(if $(filter ganache,$(EVM)),development,$(if $(filter anvil,$(EVM)),anvil,))
+TEST_WORKERS ?= auto
+
 test: compile
-	@echo "==> Test suite on a Ganache of its own (free port): unit, integration, property state machines,"
-	@echo "    CLI processes killed and resumed, audit, report in Chromium; about 15 minutes on 2 cores"
-	$(RUN) brownie test tests/ --durations=5
+	@test -n "$(TEST_NETWORK)" || { echo "EVM=$(EVM): the suite runs on EVM=ganache or EVM=anvil"; exit 2; }
+	@echo "==> Test suite on $(EVM) (chains of its own, free ports): unit, integration, property state"
+	@echo "    machines, CLI processes killed and resumed, audit, report in Chromium; 5-9 minutes on 2 cores"
+	$(RUN) brownie test tests/ --network $(TEST_NETWORK) -n $(TEST_WORKERS) --durations=5
 
 demo: compile
 	@echo "==> civic demo: the whole story on a throwaway local Ganache (under 2 minutes)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 
 import pytest
@@ -27,29 +28,59 @@ def pytest_configure(config):
             network["cmd_settings"]["port"] = devchain.free_port()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def anvil_clock():
+    """Brownie's clock (`chain.time()`) comes back from a revert with the snapshot's offset,
+    which is Ganache's rule; Anvil instead restarts its clock from the snapshot block's time,
+    losing the time that passed since. On Anvil, every revert (each test's, each module's reset)
+    also sets Brownie's clock from the chain, so a test's "now" is the chain's on both engines,
+    module fixtures made after a revert included."""
+    if not on_anvil():
+        yield
+        return
+    revert = chain._revert
+
+    def revert_and_read_the_clock(snapshot_id):
+        new_id = revert(snapshot_id)
+        _clock_from_anvil()
+        return new_id
+
+    chain._revert = revert_and_read_the_clock
+    _clock_from_anvil()
+    yield
+    chain._revert = revert
+
+
 @pytest.fixture(scope="module", autouse=True)
-def module_chain(module_isolation):
-    """Each test module starts from a fresh chain (and, on Anvil, Brownie's clock from it)."""
-    if on_anvil():
-        chain._set_time_offset_from_block()
+def module_chain(anvil_clock, module_isolation):
+    """Each test module starts from a fresh chain."""
 
 
 @pytest.fixture(autouse=True)
 def isolation(fn_isolation):
-    """Every test starts from the chain state its module fixtures left.
+    """Every test starts from the chain state its module fixtures left."""
 
-    Brownie's clock (`chain.time()`) comes back with the snapshot's offset, which is Ganache's
-    rule; Anvil instead restarts its clock from the snapshot block's timestamp, losing the time
-    that passed since. On Anvil, Brownie's clock is set from that block, so a test's "now" is
-    the chain's on both engines.
-    """
-    if on_anvil():
-        chain._set_time_offset_from_block()
+
+def _clock_from_anvil() -> None:
+    """Brownie's clock from the latest block's time, never ahead of Anvil's (whose next block
+    after a revert carries the snapshot block's time): a test that expects a program closed one
+    second after its close must not have set that close a second in Anvil's future."""
+    latest = web3.eth.get_block("latest")["timestamp"]
+    chain._time_offset = latest - math.ceil(time.time())
 
 
 def on_anvil() -> bool:
     """Whether the suite runs on Anvil (`make test EVM=anvil`) rather than Ganache."""
     return web3.client_version.startswith("anvil/")
+
+
+def dev_node(accounts: int = 10, chain_id: int = 1337, hardfork: str = "shanghai"):
+    """A separate node process for the tooling to talk to, on the suite's engine: Ganache, or
+    Anvil under `make test EVM=anvil`; chain 1337 (a dev chain) on both unless told.
+    (Runs that restart a node from its database keep to Ganache: Anvil writes its state only
+    when it exits cleanly, so a killed Anvil has none.)"""
+    start = devchain.anvil if on_anvil() else devchain.ganache
+    return start(accounts=accounts, chain_id=chain_id, hardfork=hardfork)
 
 
 def set_storage_at(address: str, slot: bytes, value: int) -> None:

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from civicledger import cli, devchain
+from civicledger import cli
+from tests.conftest import dev_node
 
 NAMES = ["BenefitToken", "DevStablecoin", "LandRegistry"]
 UNIT = "contracts/dev/DevStablecoin.sol"
@@ -39,7 +40,7 @@ def civic(tmp_path_factory) -> Civic:
         **dict.fromkeys(("CIVIC_NETWORK", "CIVIC_ACCOUNT", "CIVIC_KEYSTORE", "CIVIC_PRIVATE_KEY")),
     }
     runner = CliRunner(env=env)
-    with devchain.ganache(accounts=2) as dev:
+    with dev_node(accounts=2) as dev:
         url = dev.w3.provider.endpoint_uri
 
         def run(*args: str) -> Result:

@@ -16,6 +16,7 @@ from eth_utils import keccak
 
 from civicledger import chain, devchain
 from civicledger.cli import main
+from tests.conftest import dev_node
 
 DEV = [devchain.dev_account(i) for i in range(3)]
 CITY, OUTSIDER, GROCER = (a.address for a in DEV)
@@ -42,7 +43,7 @@ H = "address,amount\n"
 
 @pytest.fixture(scope="module")
 def node():
-    with devchain.ganache(accounts=3) as dev:
+    with dev_node(accounts=3) as dev:
         yield dev
 
 

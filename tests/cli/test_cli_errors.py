@@ -4,13 +4,14 @@ no traceback, nothing sent."""
 import pytest
 
 from civicledger import devchain
+from tests.conftest import dev_node
 
 CITY = devchain.dev_account(0).address
 
 
 @pytest.fixture(scope="module")
 def node():
-    with devchain.ganache(accounts=2) as dev:
+    with dev_node(accounts=2) as dev:
         yield dev
 
 

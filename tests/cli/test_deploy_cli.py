@@ -3,12 +3,13 @@ address and a confirmation after the plan and its cost; a re-run deploys nothing
 
 import pytest
 
-from civicledger import chain, devchain
+from civicledger import chain
+from tests.conftest import dev_node
 
 
 @pytest.fixture(scope="module")
 def sepolia():
-    with devchain.ganache(accounts=2, chain_id=11155111) as dev:
+    with dev_node(accounts=2, chain_id=11155111) as dev:
         yield dev
 
 
@@ -70,7 +71,7 @@ def test_a_stablecoin_charging_transfer_fees_is_refused_by_one_simulated_transfe
 
 
 def test_deploying_again_deploys_nothing_already_on_chain(civic):
-    with devchain.ganache(accounts=1) as dev:
+    with dev_node(accounts=1) as dev:
         url = dev.w3.provider.endpoint_uri
         assert civic("deploy", "--network", url).exit_code == 0
         before = sent(dev)

@@ -29,6 +29,7 @@ from eth_utils import keccak
 from civicledger import chain, devchain, distribution, payments
 from civicledger.cli import main
 from civicledger.manifest import Manifest
+from tests.conftest import dev_node
 
 ROOT = Path(__file__).resolve().parents[2]
 SEPOLIA = 11155111
@@ -378,8 +379,8 @@ def test_a_node_restarted_while_signed_payments_are_submitted_pays_each_once(
 @pytest.fixture(scope="module")
 def other_chains():
     with (
-        devchain.ganache(accounts=1) as dev,
-        devchain.ganache(accounts=1, chain_id=SEPOLIA) as bare,
+        dev_node(accounts=1) as dev,
+        dev_node(accounts=1, chain_id=SEPOLIA) as bare,
     ):
         yield dev, bare
 

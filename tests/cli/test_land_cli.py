@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from civicledger import cli, devchain, land
+from tests.conftest import dev_node
 
 CITY, REGISTRAR, COURT, LENDER, ALICE, BOB = "dev0", "dev2", "dev3", "dev4", "dev5", "dev6"
 
@@ -61,7 +62,7 @@ def civic(tmp_path_factory) -> Civic:
         **dict.fromkeys(("CIVIC_NETWORK", "CIVIC_ACCOUNT", "CIVIC_KEYSTORE", "CIVIC_PRIVATE_KEY")),
     }
     runner = CliRunner(env=env)
-    with devchain.ganache(accounts=12) as dev:
+    with dev_node(accounts=12) as dev:
         url = dev.w3.provider.endpoint_uri
 
         def run(*args: str, account: str) -> Result:

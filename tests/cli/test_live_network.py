@@ -6,13 +6,13 @@ import os
 import subprocess
 from pathlib import Path
 
-from civicledger import devchain
+from tests.conftest import dev_node
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_deploy_script_reaches_sepolia_by_env_url_and_refuses_the_dev_stablecoin():
-    with devchain.ganache(accounts=1, chain_id=11155111) as sepolia:
+    with dev_node(accounts=1, chain_id=11155111) as sepolia:
         env = {
             **os.environ,
             "HOME": str(ROOT / ".brownie-home"),

@@ -15,6 +15,7 @@ from click.testing import CliRunner, Result
 from civicledger import benefits, chain, cli, devchain
 from civicledger.benefits import MerchantStatus
 from civicledger.manifest import DEPLOYMENTS_ENV, Manifest
+from tests.conftest import dev_node
 
 CITY, TREASURER, MERCHANT_MANAGER = "dev0", "dev1", "dev2"
 ALICE, BOB, PHARMACY, PHARMACY_PAYOUT, GYM = 5, 6, 7, 8, 9
@@ -90,7 +91,7 @@ class City:
 @contextlib.contextmanager
 def city_on_ganache(folder: Path) -> Iterator[City]:
     """Everything set up with the CLI itself, as a city's developers would."""
-    with pytest.MonkeyPatch.context() as env, devchain.ganache(accounts=12) as dev:
+    with pytest.MonkeyPatch.context() as env, dev_node(accounts=12) as dev:
         env.setenv(DEPLOYMENTS_ENV, str(folder / "deployments"))
         env.delenv("CIVIC_KEYSTORE", raising=False)
         env.delenv("CIVIC_PRIVATE_KEY", raising=False)

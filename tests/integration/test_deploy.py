@@ -4,9 +4,10 @@ import json
 
 import pytest
 
-from civicledger import chain, devchain
+from civicledger import chain
 from civicledger.deploy import deploy_dev_stablecoin, deploy_suite
 from civicledger.errors import ConfigError, ContractError, LiveChainRefused
+from tests.conftest import dev_node
 
 
 @pytest.fixture
@@ -49,7 +50,7 @@ def test_package_errors_carry_the_custom_error_name(w3, city, alice, signer, dep
 
 
 def test_live_chain_needs_a_real_stablecoin_address(deployments):
-    with devchain.ganache(accounts=1, chain_id=11155111) as live:
+    with dev_node(accounts=1, chain_id=11155111) as live:
         with pytest.raises(ConfigError, match="not a dev chain"):
             deploy_suite(live.w3, live.accounts[0], deployments=deployments)
         with pytest.raises(LiveChainRefused, match="chain 11155111"):
@@ -63,7 +64,7 @@ def test_live_chain_needs_a_real_stablecoin_address(deployments):
 
 
 def test_transactions_go_out_with_a_legacy_gas_price_on_a_chain_without_eip1559():
-    with devchain.ganache(accounts=2, hardfork="berlin") as old_chain:
+    with dev_node(accounts=2, hardfork="berlin") as old_chain:
         sender, receiver = old_chain.accounts
         receipt = chain.send_ether(old_chain.w3, sender, receiver.address, 10**15)
         tx = old_chain.w3.eth.get_transaction(receipt.tx_hash)
