@@ -36,6 +36,7 @@ from web3.contract import Contract
 
 from civicledger import chain
 from civicledger.errors import CivicError, ContractError, TransactionFailed
+from civicledger.logs import DEFAULT_LOG_CHUNK, logs_in_chunks
 from civicledger.roles import role_id
 from civicledger.sender import Mined, PipelinedSender
 
@@ -50,7 +51,6 @@ GAS_BASE = 100_000
 GAS_PER_RECIPIENT = 33_000
 # Batches with a contract recipient (its onERC1155Received runs arbitrary code) are estimated.
 CONTRACT_BATCH_MARGIN = 1.25
-DEFAULT_LOG_CHUNK = 10_000  # blocks per eth_getLogs: the range most providers allow
 
 _SELECTOR = function_signature_to_4byte_selector("distribute(uint256,bytes32,address[],uint256[])")
 _ARG_TYPES = ["uint256", "bytes32", "address[]", "uint256[]"]
@@ -270,32 +270,6 @@ class SentBatch:
     block: int
     recipients: tuple[str, ...]
     amounts: tuple[int, ...]
-
-
-def logs_in_chunks(
-    w3: Web3,
-    query: dict[str, Any],
-    from_block: int,
-    chunk: int = DEFAULT_LOG_CHUNK,
-    to_block: int | None = None,
-) -> list[dict[str, Any]]:
-    """eth_getLogs from `from_block` to the head, `chunk` blocks a request (providers cap it)."""
-    head = w3.eth.block_number if to_block is None else to_block
-    found: list[dict[str, Any]] = []
-    start = max(0, from_block)
-    while start <= head:
-        end = min(head, start + chunk - 1)
-        response = w3.provider.make_request(
-            "eth_getLogs", [{**query, "fromBlock": hex(start), "toBlock": hex(end)}]
-        )
-        if "error" in response:
-            raise CivicError(
-                f"the node refused eth_getLogs for blocks {start}-{end}: "
-                f"{response['error'].get('message')}; try a smaller --log-chunk"
-            )
-        found.extend(response["result"])
-        start = end + 1
-    return found
 
 
 def sent_batches(

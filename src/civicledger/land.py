@@ -25,6 +25,7 @@ from web3.contract import Contract
 from civicledger import chain
 from civicledger.chain import Receipt
 from civicledger.errors import CivicError
+from civicledger.logs import DEFAULT_LOG_CHUNK, read_logs
 from civicledger.manifest import Manifest, deploy_once
 from civicledger.roles import grant_roles
 
@@ -527,25 +528,20 @@ def history(
     *,
     from_block: int | None = None,
     names: Mapping[str, str] | None = None,
+    log_chunk: int = DEFAULT_LOG_CHUNK,
 ) -> History:
     """Rebuild the parcel's timeline and present state from the registry's event logs only.
 
-    One `eth_getLogs` query from the registry's deployment block (its immutable
-    `deploymentBlock()`, unless `from_block` is given), filtered on the parcel id, which is the
-    first indexed topic of every registry event. No contract storage is read for the state.
+    `eth_getLogs` from the registry's deployment block (its immutable `deploymentBlock()`,
+    unless `from_block` is given), `log_chunk` blocks a request (public nodes cap the range),
+    filtered on the parcel id, which is the first indexed topic of every registry event. No contract storage is read for the state.
     `names` maps addresses to display names for the summaries (names stay off chain).
     Raises `ParcelNotRegistered` for an id the registry never registered.
     """
     names = {Web3.to_checksum_address(k): v for k, v in (names or {}).items()}
     start = registry.functions.deploymentBlock().call() if from_block is None else from_block
-    logs = w3.eth.get_logs(
-        {
-            "address": registry.address,
-            "fromBlock": start,
-            "toBlock": "latest",
-            "topics": [None, _topic(parcel_id)],
-        }
-    )
+    query = {"address": registry.address, "topics": [None, _topic(parcel_id)]}
+    logs = read_logs(w3, query, start, log_chunk)
     decoders = {}
     for name in PARCEL_EVENTS:
         event = getattr(registry.events, name)()

@@ -48,14 +48,12 @@ from pathlib import Path
 from typing import Any
 
 from eth_utils import event_abi_to_log_topic, keccak
-from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract import Contract
-from web3.datastructures import AttributeDict
 
 from civicledger import land
-from civicledger.distribution import DEFAULT_LOG_CHUNK, logs_in_chunks
 from civicledger.errors import CivicError
+from civicledger.logs import DEFAULT_LOG_CHUNK, as_log, logs_in_chunks
 
 ZERO = "0x" + "00" * 20
 CACHE_VERSION = 1
@@ -165,23 +163,6 @@ def _block_hash(w3: Web3, number: int) -> str:
     return "0x" + bytes(w3.eth.get_block(number)["hash"]).hex()
 
 
-def _as_log(raw: Mapping[str, Any]) -> AttributeDict:
-    """A raw JSON-RPC log (hex strings, as cached) in the shape web3's decoders take."""
-    number = lambda v: int(v, 16) if isinstance(v, str) else int(v)  # noqa: E731
-    return AttributeDict(
-        {
-            "address": Web3.to_checksum_address(raw["address"]),
-            "topics": [HexBytes(t) for t in raw["topics"]],
-            "data": HexBytes(raw["data"]),
-            "blockNumber": number(raw["blockNumber"]),
-            "logIndex": number(raw["logIndex"]),
-            "transactionIndex": number(raw.get("transactionIndex", 0)),
-            "transactionHash": HexBytes(raw["transactionHash"]),
-            "blockHash": HexBytes(raw.get("blockHash") or bytes(32)),
-        }
-    )
-
-
 @dataclass(frozen=True)
 class Event:
     name: str
@@ -200,7 +181,7 @@ def decode(contract: Contract, raw_logs: Iterable[Mapping[str, Any]]) -> list[Ev
             decoders[bytes(event_abi_to_log_topic(abi))] = event
     events = []
     for raw in raw_logs:
-        log = _as_log(raw)
+        log = as_log(raw)
         event = decoders.get(bytes(log["topics"][0])) if log["topics"] else None
         if event is None:
             continue

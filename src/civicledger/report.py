@@ -41,11 +41,12 @@ from eth_utils import event_abi_to_log_topic
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract import Contract
+from web3.datastructures import AttributeDict
 
 from civicledger import benefits, chain, land, networks
 from civicledger.benefits import MerchantCategory, ProgramFigures
-from civicledger.distribution import DEFAULT_LOG_CHUNK, logs_in_chunks
 from civicledger.errors import CivicError
+from civicledger.logs import DEFAULT_LOG_CHUNK, read_logs
 
 DEFAULT_MIN_GROUP = 10
 TX_LIST_CAP = 200  # transactions listed per figure; the rest are counted
@@ -285,23 +286,8 @@ def _decode(decoders: Mapping[bytes, tuple[str, Any]], log: Mapping[str, Any]) -
 
 def _read(
     w3: Web3, address: str, topics: list[Any], start: int, head: int, chunk: int
-) -> list[dict[str, Any]]:
-    """Logs as web3 formats them (bytes and ints), read with `logs_in_chunks`."""
-    raw = logs_in_chunks(w3, {"address": address, "topics": topics}, start, chunk, to_block=head)
-    return [
-        {
-            **log,
-            "address": Web3.to_checksum_address(log["address"]),
-            "topics": [HexBytes(t) for t in log["topics"]],
-            "data": HexBytes(log["data"]),
-            "blockNumber": int(log["blockNumber"], 16),
-            "logIndex": int(log["logIndex"], 16),
-            "transactionIndex": int(log["transactionIndex"], 16),
-            "transactionHash": HexBytes(log["transactionHash"]),
-            "blockHash": HexBytes(log["blockHash"]),
-        }
-        for log in raw
-    ]
+) -> list[AttributeDict]:
+    return read_logs(w3, {"address": address, "topics": topics}, start, chunk, to_block=head)
 
 
 def _timestamps(w3: Web3, blocks: set[int], chunk: int = 500) -> dict[int, int]:

@@ -292,3 +292,27 @@ def test_court_discharge_of_a_lien_is_in_the_parcel_history(w3, registry, people
     assert "discharged by court" in history.entries[-1].summary
     assert "CASE-2027-0042" in history.entries[-1].summary
     agrees(w3, registry, parcel_id)
+
+
+def test_history_reads_logs_in_block_ranges_a_public_node_allows(w3, registry, people):
+    """Public nodes cap eth_getLogs' range: read in chunks of 2 blocks, the history is the same."""
+    parcel_id = small_lot(w3, registry, people, "LOT-C")
+    whole = land.history(w3, registry, parcel_id)
+    requests = []
+    make_request = w3.provider.make_request
+
+    def counting(method, params):
+        if method == "eth_getLogs":
+            requests.append(params[0])
+        return make_request(method, params)
+
+    w3.provider.make_request = counting
+    try:
+        chunked = land.history(w3, registry, parcel_id, log_chunk=2)
+    finally:
+        w3.provider.make_request = make_request
+    assert [(e.block, e.log_index, e.event) for e in chunked.entries] == [
+        (e.block, e.log_index, e.event) for e in whole.entries
+    ]
+    assert chunked.state == whole.state and len(requests) > 1
+    assert all(int(q["toBlock"], 16) - int(q["fromBlock"], 16) < 2 for q in requests)

@@ -11,7 +11,7 @@ import click
 
 from civicledger import reconcile as ledger
 from civicledger.cli.options import Session, chain_command
-from civicledger.distribution import DEFAULT_LOG_CHUNK
+from civicledger.logs import DEFAULT_LOG_CHUNK
 
 
 @click.command()

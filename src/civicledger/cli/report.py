@@ -8,8 +8,8 @@ import click
 
 from civicledger import report as transparency
 from civicledger.cli.options import Session, chain_command
-from civicledger.distribution import DEFAULT_LOG_CHUNK
 from civicledger.errors import ConfigError
+from civicledger.logs import DEFAULT_LOG_CHUNK
 
 
 @click.command()
