@@ -97,8 +97,7 @@ lint: $(STAMP_PY) $(STAMP_NODE) $(SOLC)
 # the project built with the legacy pipeline under build/coverage/ (viaIR's source maps
 # under-report), run on Anvil with step tracing through a plugin that loads Brownie's working
 # coverage modules and masks immutables; build/ and what `make test` uses are never touched.
-# Exit status 1 from the tests (a few pass on Ganache only) still leaves a report; the figure of
-# our own contracts must reach 95 %.
+# Every test must pass there too, and the figure of our own contracts must reach 95 %.
 COVERAGE_TESTS ?= tests/unit tests/security
 COVERAGE_RUN := HOME=$(ROOT)/build/coverage/home SOLCX_BINARY_PATH=$(ROOT)/.solcx \
 	PYTHONPATH=$(ROOT)/tools/coverage PATH=$(ROOT)/$(VENV)/bin:$(ROOT)/node_modules/.bin:$$PATH
@@ -107,7 +106,7 @@ coverage: install
 	@echo "==> Branch coverage: $(COVERAGE_TESTS) on Anvil, legacy-pipeline copy in build/coverage/"
 	bash tools/coverage/prepare.sh
 	cd build/coverage/project && $(COVERAGE_RUN) brownie test $(COVERAGE_TESTS) --coverage \
-		--network anvil -p civic_coverage -q; status=$$?; [ $$status -le 1 ] || exit $$status
+		--network anvil -p civic_coverage -q
 	$(VENV)/bin/python tools/coverage/report.py build/coverage/project --fail-under 95
 
 clean:

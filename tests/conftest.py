@@ -30,23 +30,29 @@ def pytest_configure(config):
 
 @pytest.fixture(scope="session", autouse=True)
 def anvil_clock():
-    """Brownie's clock (`chain.time()`) comes back from a revert with the snapshot's offset,
-    which is Ganache's rule; Anvil instead restarts its clock from the snapshot block's time,
-    losing the time that passed since. On Anvil, every revert (each test's, each module's reset)
-    also sets Brownie's clock from the chain, so a test's "now" is the chain's on both engines,
-    module fixtures made after a revert included."""
+    """After a revert Brownie's clock (`chain.time()`) comes back with the snapshot's offset,
+    and Ganache's with it; Anvil instead restarts its clock from the latest block's time, losing
+    the time since (a test's `chain.sleep` not yet mined, too). On Anvil, every revert (each
+    test's, each module's reset, each call that coverage runs as a transaction) sets Anvil's
+    clock to Brownie's, so both engines keep time the same way."""
     if not on_anvil():
         yield
         return
     revert = chain._revert
 
-    def revert_and_read_the_clock(snapshot_id):
+    def revert_keeping_the_clock(snapshot_id):
+        offset = chain._time_offset
+        paired = snapshot_id in chain._snapshot_time_offsets
         new_id = revert(snapshot_id)
-        _clock_from_anvil()
+        if not paired:
+            # A snapshot Brownie took bare, around one traced call in coverage mode: the call is
+            # undone, the test's clock (its sleeps included) goes on as it was.
+            chain._time_offset = offset
+        _anvil_clock_from_brownie()
         return new_id
 
-    chain._revert = revert_and_read_the_clock
-    _clock_from_anvil()
+    chain._revert = revert_keeping_the_clock
+    _anvil_clock_from_brownie()
     yield
     chain._revert = revert
 
@@ -61,12 +67,12 @@ def isolation(fn_isolation):
     """Every test starts from the chain state its module fixtures left."""
 
 
-def _clock_from_anvil() -> None:
-    """Brownie's clock from the latest block's time, never ahead of Anvil's (whose next block
-    after a revert carries the snapshot block's time): a test that expects a program closed one
-    second after its close must not have set that close a second in Anvil's future."""
+def _anvil_clock_from_brownie() -> None:
+    """Anvil's next block at Brownie's time, rounded up: a test that expects a program closed
+    one second after its close must not find Anvil's clock a fraction behind Brownie's."""
+    now = math.ceil(time.time() + chain._time_offset)
     latest = web3.eth.get_block("latest")["timestamp"]
-    chain._time_offset = latest - math.ceil(time.time())
+    web3.provider.make_request("evm_setTime", [max(now, latest)])
 
 
 def on_anvil() -> bool:

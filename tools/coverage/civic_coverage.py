@@ -8,6 +8,8 @@ loads it. It makes eth-brownie 1.22.2's coverage report tell the truth:
    byte for byte, so a contract with immutables (BenefitToken's EIP-712 domain, stablecoin and
    grace period; LandRegistry's deployment block) silently gets no figure at all. Compare with
    the immutable slots masked: in the artifact each is a PUSH32 of 32 zero bytes.
+3. Coverage mode sends view calls as transactions from accounts[0], whatever sender the test
+   named: they keep the test's sender.
 """
 
 from __future__ import annotations
@@ -89,3 +91,37 @@ def _verify_deployed_code(address, expected_bytecode, language) -> bool:
 
 
 contract_module._verify_deployed_code = _verify_deployed_code
+
+
+# 3. To trace a view call, coverage mode (ContractCall.__call__ with `always_transact`) sends it
+#    as a transaction with the sender overwritten by the contract's owner or accounts[0], then
+#    makes the call again without the test's `{"from": ...}` at all: a view that reads
+#    `msg.sender` (the registry's refusals of approve/setApprovalForAll name their caller) sees
+#    the wrong account both times. Here the test's sender is kept for the transaction and
+#    handed to that one repeated call of the same method object. (__call__ itself cannot be
+#    wrapped: Brownie's multicall swaps that function's code object.)
+class _SenderKept(dict):
+    def update(self, other=(), **kwargs):
+        other = dict(other, **kwargs)
+        other.pop("from", None)
+        super().update(other)
+
+
+_original_get_tx = contract_module._get_tx
+_senders: dict[int, object] = {}  # id(ContractCall) -> the sender its __call__ was given
+
+
+def _get_tx_keeping_the_sender(owner, args):
+    caller = sys._getframe(1)
+    method = caller.f_locals.get("self")
+    given = args[-1] if args and isinstance(args[-1], dict) else None
+    if caller.f_code.co_name == "__call__" and given and given.get("from") is not None:
+        _senders[id(method)] = given["from"]
+        rest, tx = _original_get_tx(owner, args)
+        return rest, _SenderKept(tx)
+    if caller.f_code.co_name == "call" and given is None and id(method) in _senders:
+        args = (*args, {"from": _senders.pop(id(method))})
+    return _original_get_tx(owner, args)
+
+
+contract_module._get_tx = _get_tx_keeping_the_sender

@@ -16,6 +16,7 @@ mkdir -p "$project" "$home"
 rm -rf "$project/contracts" "$project/interfaces" "$project/tests" "$project/scripts"
 cp -R "$root/contracts" "$root/interfaces" "$root/tests" "$root/scripts" "$project/"
 cp "$root/pyproject.toml" "$project/" # pytest's settings (warning filters)
+cp "$root/README.md" "$project/" # the role table tests/security reads
 ln -sfn "$root/node_modules" "$project/node_modules"
 # Per-test coverage is cached in tests.json: a stale cache would report old figures.
 rm -f "$project/build/tests.json"
