@@ -170,6 +170,7 @@ CASES: list[tuple[str, str | bytes | None, list[str], dict, str]] = [
     ("empty run id", H + A + ",5\n", ["distribute", "1", "{csv}", "--run-id", ""], {},
      "a run id is a short name"),
     ("window of 0", H + A + ",5\n", [*DIST, "--window", "0"], {}, "--window"),
+    ("log chunk of 0 blocks", H + A + ",5\n", [*DIST, "--log-chunk", "0"], {}, "--log-chunk"),
     # Networks
     ("unknown network", H + A + ",5\n", [*DIST, "--network", "sepolia2"], {},
      "unknown network 'sepolia2'"),

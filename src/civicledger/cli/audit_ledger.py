@@ -10,19 +10,12 @@ from pathlib import Path
 import click
 
 from civicledger import reconcile as ledger
-from civicledger.cli.options import Session, chain_command
-from civicledger.logs import DEFAULT_LOG_CHUNK
+from civicledger.cli.options import Session, chain_command, log_chunk_option
 
 
 @click.command()
 @chain_command
-@click.option(
-    "--log-chunk",
-    type=click.IntRange(min=1),
-    default=DEFAULT_LOG_CHUNK,
-    show_default=True,
-    help="Blocks per eth_getLogs request (providers cap the range; lower it if refused).",
-)
+@log_chunk_option
 @click.option(
     "--cache",
     type=click.Path(dir_okay=False, path_type=Path),

@@ -22,6 +22,7 @@ from civicledger.cli.options import (
     chain_command,
     confirm,
     dry_run_option,
+    log_chunk_option,
     yes_option,
 )
 
@@ -546,12 +547,7 @@ class _Progress:
     show_default=True,
     help="Transactions in flight at once.",
 )
-@click.option(
-    "--log-chunk",
-    default=distribution.DEFAULT_LOG_CHUNK,
-    show_default=True,
-    help="Blocks per eth_getLogs request when reading back what the run sent.",
-)
+@log_chunk_option
 @dry_run_option
 @yes_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")

@@ -22,7 +22,14 @@ from civicledger import chain
 from civicledger import land as land_api
 from civicledger.chain import Receipt
 from civicledger.cli.city import to_time
-from civicledger.cli.options import ADDRESS, Refused, Session, UserError, chain_command
+from civicledger.cli.options import (
+    ADDRESS,
+    Refused,
+    Session,
+    UserError,
+    chain_command,
+    log_chunk_option,
+)
 from civicledger.errors import CivicError
 
 # --------------------------------------------------------------------------------------------
@@ -481,13 +488,23 @@ def show(session: Session, parcel_id: int) -> None:
 @click.option(
     "--from-block", type=int, default=None, help="Start here (default: the registry's deployment)."
 )
+@log_chunk_option
 def history(
-    session: Session, parcel_id: int, names: tuple[str, ...], from_block: int | None
+    session: Session,
+    parcel_id: int,
+    names: tuple[str, ...],
+    from_block: int | None,
+    log_chunk: int,
 ) -> None:
     """PARCEL's timeline, rebuilt from the registry's event logs alone."""
     registry = session.registry
     timeline = land_api.history(
-        session.w3, registry, parcel_id, from_block=from_block, names=_names(names)
+        session.w3,
+        registry,
+        parcel_id,
+        from_block=from_block,
+        names=_names(names),
+        log_chunk=log_chunk,
     )
     if session.as_json:
         session.done(

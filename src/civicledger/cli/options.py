@@ -23,6 +23,7 @@ from web3.contract import Contract
 from civicledger import accounts, chain, networks
 from civicledger.chain import Receipt
 from civicledger.errors import CivicError, ConfigError
+from civicledger.logs import DEFAULT_LOG_CHUNK
 from civicledger.manifest import Manifest
 
 
@@ -174,6 +175,13 @@ def chain_command(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 yes_option = click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+log_chunk_option = click.option(
+    "--log-chunk",
+    type=click.IntRange(min=1),
+    default=DEFAULT_LOG_CHUNK,
+    show_default=True,
+    help="Blocks per eth_getLogs request (providers cap the range; lower it if refused).",
+)
 dry_run_option = click.option(
     "--dry-run", is_flag=True, help="Show what would be sent, and its cost; send nothing."
 )

@@ -7,9 +7,8 @@ from pathlib import Path
 import click
 
 from civicledger import report as transparency
-from civicledger.cli.options import Session, chain_command
+from civicledger.cli.options import Session, chain_command, log_chunk_option
 from civicledger.errors import ConfigError
-from civicledger.logs import DEFAULT_LOG_CHUNK
 
 
 @click.command()
@@ -28,13 +27,7 @@ from civicledger.logs import DEFAULT_LOG_CHUNK
     show_default=True,
     help='Anonymity threshold: a group of fewer payments is merged into "other".',
 )
-@click.option(
-    "--log-chunk",
-    type=click.IntRange(min=1),
-    default=DEFAULT_LOG_CHUNK,
-    show_default=True,
-    help="Blocks per eth_getLogs request (providers cap the range).",
-)
+@log_chunk_option
 def report(session: Session, out_dir: Path | None, min_group: int, log_chunk: int) -> None:
     """Write a static, self-contained HTML transparency report (opens from disk): programs,
     escrow backing, spending over time and by category and district, land registry activity.
