@@ -364,8 +364,8 @@ class LienRecord:
     document_hash: bytes
 
 
-def _holder(registry: Contract, parcel_id: int) -> str | None:
-    holder = registry.functions.holderOf(parcel_id).call()
+def _holder(registry: Contract, parcel_id: int, block: int | str = "latest") -> str | None:
+    holder = registry.functions.holderOf(parcel_id).call(block_identifier=block)
     return None if int(holder, 16) == 0 else holder
 
 
@@ -433,20 +433,22 @@ class ParcelState:
     documents: tuple[tuple[bytes, bytes], ...]
 
 
-def state(registry: Contract, parcel_id: int) -> ParcelState:
-    """The parcel's state as contract storage holds it."""
-    fn = registry.functions
-    ref, geometry, deed, area, open_id, _registered, status, liens = fn.parcel(parcel_id).call()[:8]
-    case = bytes(fn.freezeCase(parcel_id).call())
-    count = fn.documentCount(parcel_id).call()
+def state(registry: Contract, parcel_id: int, block: int | str = "latest") -> ParcelState:
+    """The parcel's state as contract storage holds it (at `block`: an audit compares it with
+    the events up to that block, so a registry transaction mined meanwhile cannot show)."""
+    fn, at = registry.functions, {"block_identifier": block}
+    fields = fn.parcel(parcel_id).call(**at)
+    ref, geometry, deed, area, open_id, _registered, status, liens = fields[:8]
+    case = bytes(fn.freezeCase(parcel_id).call(**at))
+    count = fn.documentCount(parcel_id).call(**at)
     documents = tuple(
         (bytes(kind), bytes(digest))
-        for kind, digest in (fn.document(parcel_id, i).call() for i in range(count))
+        for kind, digest in (fn.document(parcel_id, i).call(**at) for i in range(count))
     )
     return ParcelState(
         parcel_id=parcel_id,
         status=STATUSES[status],
-        owner=_holder(registry, parcel_id),
+        owner=_holder(registry, parcel_id, block),
         cadastral_ref=bytes(ref),
         geometry_hash=bytes(geometry),
         area=area,
@@ -454,8 +456,8 @@ def state(registry: Contract, parcel_id: int) -> ParcelState:
         frozen_case=None if case == ZERO32 else case,
         active_liens=liens,
         open_proposal_id=open_id,
-        parents=tuple(fn.parentsOf(parcel_id).call()),
-        children=tuple(fn.childrenOf(parcel_id).call()),
+        parents=tuple(fn.parentsOf(parcel_id).call(**at)),
+        children=tuple(fn.childrenOf(parcel_id).call(**at)),
         documents=documents,
     )
 

@@ -600,7 +600,7 @@ def reconcile(
         # storage, or a parcel exists that no event announced.
         probe = max(rebuilt, default=0) + 1
         for pid in sorted(rebuilt) + [probe]:
-            stored = land.state(registry, pid)
+            stored = land.state(registry, pid, head)
             parcel_diffs += compare_parcel(rebuilt.get(pid) or land._empty_state(pid), stored)
         parcels = len(rebuilt)
 

@@ -159,6 +159,20 @@ def test_clean_deployment_after_a_whole_story_reconciles_with_zero_differences(w
     assert result.parcels == 2 and not result.parcel_differences
 
 
+def test_a_registry_transaction_mined_after_the_audits_head_shows_no_difference(
+    w3, suite, story, registrar, signer
+):
+    """Events and storage are read at one block: a document attached meanwhile is not half-seen."""
+    head = w3.eth.block_number
+    land.attach_document(
+        w3, signer(registrar), suite.registry, 1, kind="survey", document_hash=b"\7" * 32
+    )
+
+    result = audit(w3, suite, head=head)
+
+    assert result.head == head and not result.parcel_differences, result.as_dict()
+
+
 def test_stablecoin_sent_straight_to_the_token_is_reported_as_a_surplus(w3, suite, story):
     token, usd = suite.benefits, suite.stablecoin
     receipt = chain.transact(w3, story["treasury"], usd.functions.transfer(token.address, 7 * FACE))
