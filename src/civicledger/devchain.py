@@ -53,14 +53,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _ganache_command() -> str:
-    local = artifacts.project_root() / "node_modules" / ".bin" / "ganache"
-    if local.exists():
-        return str(local)
-    found = shutil.which("ganache")
+def _node_command(name: str, *preferred: Path) -> str:
+    """The first of `preferred` that can run, else the project's node_modules/.bin, else PATH."""
+    for candidate in (*preferred, artifacts.project_root() / "node_modules" / ".bin" / name):
+        if os.access(candidate, os.X_OK):
+            return str(candidate)
+    found = shutil.which(name)
     if not found:
-        raise ConfigError("Ganache is not installed: run `make install`")
+        raise ConfigError(f"{name} is not installed: run `make install` (npm installs it)")
     return found
+
+
+def _ganache_command() -> str:
+    return _node_command("ganache")
 
 
 @contextlib.contextmanager
@@ -140,19 +145,10 @@ ANVIL_CHAIN_ID = 31337
 
 
 def _anvil_command() -> str:
-    modules = artifacts.project_root() / "node_modules"
     # The native binary itself, not npm's Node wrapper in .bin/: killing the wrapper would leave
     # the real node running after the chain is "stopped".
-    for native in sorted(modules.glob("@foundry-rs/anvil-*/bin/anvil")):
-        if os.access(native, os.X_OK):
-            return str(native)
-    local = modules / ".bin" / "anvil"
-    if local.exists():
-        return str(local)
-    found = shutil.which("anvil")
-    if not found:
-        raise ConfigError("Anvil is not installed: run `make install` (npm @foundry-rs/anvil)")
-    return found
+    modules = artifacts.project_root() / "node_modules"
+    return _node_command("anvil", *sorted(modules.glob("@foundry-rs/anvil-*/bin/anvil")))
 
 
 @contextlib.contextmanager
