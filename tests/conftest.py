@@ -17,6 +17,19 @@ ROLES = ["city", "treasurer", "registrar", "court", "lender", "alice", "bob", "p
 ANY = object()
 
 
+def pytest_collection_modifyitems(config, items):
+    """Under EVM=anvil, a test whose nodes are Ganache by design would only repeat the Ganache
+    run: it is skipped, by name, in the summary."""
+    from brownie._config import CONFIG
+
+    if CONFIG.argv.get("network") != "anvil":
+        return
+    skip = pytest.mark.skip(reason="its node is Ganache by design: run by `make test` (Ganache)")
+    for item in items:
+        if item.get_closest_marker("ganache_by_design"):
+            item.add_marker(skip)
+
+
 def pytest_configure(config):
     """Run the suite on a Ganache of its own, on a free port: Brownie would otherwise attach to
     any node already listening on the configured port (another project's, another run's)."""

@@ -1,5 +1,5 @@
 """`civic audit reconcile` as an auditor types it, against a Ganache this module starts and a city
-set up through the CLI itself (`tests.cli.test_merchant_cli.city_on_ganache`)."""
+set up through the CLI itself (`tests.cli.test_merchant_cli.city_on_a_dev_node`)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from tests.cli.test_merchant_cli import (
     BOB,
     PHARMACY,
     City,
-    city_on_ganache,
+    city_on_a_dev_node,
     snapshot_each_test,
 )
 
@@ -26,7 +26,7 @@ REGISTRAR = 3
 def city(tmp_path_factory) -> Iterator[City]:
     """The merchant tests' city, after a wallet payment, a signed payment, a redemption and a
     parcel registration."""
-    with city_on_ganache(tmp_path_factory.mktemp("reconcile-cli")) as c:
+    with city_on_a_dev_node(tmp_path_factory.mktemp("reconcile-cli")) as c:
         c.wallet_pay(ALICE, PHARMACY, 3)
         c.ok("merchant", "submit", str(c.sign(BOB, 2)), account=f"dev{PHARMACY}")
         c.ok("merchant", "redeem", account=f"dev{PHARMACY}")

@@ -5,12 +5,14 @@ import time
 from pathlib import Path
 
 import click
+import pytest
 from click.testing import CliRunner
 
 from civicledger import cli
 from civicledger.errors import ConfigError
 
 
+@pytest.mark.ganache_by_design  # `civic demo` starts its own Ganache
 def test_demo_tells_the_seed_story_end_to_end():
     started = time.monotonic()
     result = CliRunner().invoke(cli.main, ["demo"])

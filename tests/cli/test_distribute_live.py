@@ -19,6 +19,9 @@ from eth_utils import keccak
 from civicledger import chain, devchain
 from civicledger.manifest import Manifest
 
+# A Ganache with a database folder, killed and restarted: the same run under any engine.
+pytestmark = pytest.mark.ganache_by_design
+
 ROOT = Path(__file__).resolve().parents[2]
 SEPOLIA = 11155111
 CITIZENS = 2_000

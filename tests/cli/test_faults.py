@@ -31,6 +31,9 @@ from civicledger.cli import main
 from civicledger.manifest import Manifest
 from tests.conftest import dev_node
 
+# A Ganache with a database folder, restarted mid-run: the same run under any engine.
+pytestmark = pytest.mark.ganache_by_design
+
 ROOT = Path(__file__).resolve().parents[2]
 SEPOLIA = 11155111
 CITY = devchain.dev_account(0)

@@ -89,7 +89,7 @@ class City:
 
 
 @contextlib.contextmanager
-def city_on_ganache(folder: Path) -> Iterator[City]:
+def city_on_a_dev_node(folder: Path) -> Iterator[City]:
     """Everything set up with the CLI itself, as a city's developers would."""
     with pytest.MonkeyPatch.context() as env, dev_node(accounts=12) as dev:
         env.setenv(DEPLOYMENTS_ENV, str(folder / "deployments"))
@@ -132,7 +132,7 @@ def snapshot_each_test(city: City) -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory) -> Iterator[City]:
-    with city_on_ganache(tmp_path_factory.mktemp("merchant-cli")) as c:
+    with city_on_a_dev_node(tmp_path_factory.mktemp("merchant-cli")) as c:
         yield c
 
 

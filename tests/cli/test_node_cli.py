@@ -13,6 +13,9 @@ from web3 import Web3
 from civicledger import devchain
 from tests.cli.test_readme import ROOT, tools_path
 
+# `civic node` is Ganache: the same run under any engine.
+pytestmark = pytest.mark.ganache_by_design
+
 DEFAULT_PORT = 8545
 
 

@@ -21,7 +21,7 @@ from tests.cli.test_merchant_cli import (
     PHARMACY,
     PHARMACY_PAYOUT,
     City,
-    city_on_ganache,
+    city_on_a_dev_node,
     one_line_error,
     snapshot_each_test,
 )
@@ -29,7 +29,7 @@ from tests.cli.test_merchant_cli import (
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory) -> Iterator[City]:
-    with city_on_ganache(tmp_path_factory.mktemp("pay-cli")) as c:
+    with city_on_a_dev_node(tmp_path_factory.mktemp("pay-cli")) as c:
         yield c
 
 

@@ -17,6 +17,9 @@ from web3 import Web3
 
 from civicledger import devchain
 
+# The tour runs against `civic node`, which is Ganache: the same run under any engine.
+pytestmark = pytest.mark.ganache_by_design
+
 ROOT = Path(__file__).resolve().parents[2]
 BLOCK = re.compile(r"^```(\w+)\n(.*?)^```", re.S | re.M)
 
