@@ -70,7 +70,8 @@ test: compile
 	@test -n "$(TEST_NETWORK)" || { echo "EVM=$(EVM): the suite runs on EVM=ganache or EVM=anvil"; exit 2; }
 	@echo "==> Test suite on $(EVM) (chains of its own, free ports): unit, integration, property state"
 	@echo "    machines, CLI processes killed and resumed, audit, report in Chromium; 5-9 minutes on 2 cores"
-	$(RUN) brownie test tests/ --network $(TEST_NETWORK) -n $(TEST_WORKERS) --durations=5
+	$(RUN) brownie test tests/ --network $(TEST_NETWORK) -n $(TEST_WORKERS) --no-loadscope-reorder \
+		--durations=5
 
 demo: compile
 	@echo "==> civic demo: the whole story on a throwaway local Ganache (under 2 minutes)"
