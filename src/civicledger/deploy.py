@@ -172,33 +172,40 @@ def check_transfer_fee(token: Contract) -> None:
 
 
 def _recent_holders(w3: Web3, token: Contract) -> list[tuple[str, int]]:
-    """Recipients of the token's recent transfers that hold some now, biggest first."""
+    """Recipients of the token's recent transfers that hold some now, biggest first.
+
+    The last 100 blocks first (a busy coin like USDC has thousands of transfers there, more
+    than a wider query may return), then the last FEE_PROBE_BLOCKS for a quiet one.
+    """
     head = w3.eth.block_number
-    logs = []
-    for span in (FEE_PROBE_BLOCKS, 500):  # some providers refuse wide log ranges
+    refusal = None
+    for span in (100, FEE_PROBE_BLOCKS):
+        query = {"address": token.address, "topics": [_TRANSFER_TOPIC]}
         try:
-            logs = w3.eth.get_logs(
-                {
-                    "address": token.address,
-                    "topics": [_TRANSFER_TOPIC],
-                    "fromBlock": max(0, head - span),
-                    "toBlock": head,
-                }
-            )
-            break
-        except Exception:  # noqa: BLE001 - a range the provider refuses: try a narrower one
+            logs = w3.eth.get_logs({**query, "fromBlock": max(0, head - span), "toBlock": head})
+        except Exception as exc:  # noqa: BLE001 - a range or result size the provider refuses
+            refusal = exc
             continue
-    candidates: list[str] = []
-    for log in reversed(logs):
-        if len(log["topics"]) < 3:
-            continue
-        account = Web3.to_checksum_address(bytes(log["topics"][2])[-20:])
-        if account not in candidates and int(account, 16) != 0:
-            candidates.append(account)
-        if len(candidates) == FEE_PROBE_HOLDERS:
-            break
-    held = [(a, int(token.functions.balanceOf(a).call())) for a in candidates]
-    return sorted((h for h in held if h[1] > 0), key=lambda h: -h[1])
+        candidates: list[str] = []
+        for log in reversed(logs):
+            if len(log["topics"]) < 3:
+                continue
+            account = Web3.to_checksum_address(bytes(log["topics"][2])[-20:])
+            if account not in candidates and int(account, 16) != 0:
+                candidates.append(account)
+            if len(candidates) == FEE_PROBE_HOLDERS:
+                break
+        held = [(a, int(token.functions.balanceOf(a).call())) for a in candidates]
+        holders = sorted((h for h in held if h[1] > 0), key=lambda h: -h[1])
+        if holders:
+            return holders
+    if refusal is not None:
+        raise ConfigError(
+            f"stablecoin {token.address}: the node refused to list its recent transfers "
+            f"({type(refusal).__name__}: {str(refusal)[:120]}), so CivicLedger cannot find a "
+            "holder to check that a transfer of it charges no fee"
+        )
+    return []
 
 
 def deploy_plan(

@@ -267,6 +267,19 @@ def test_civic_deploy_refuses_a_stablecoin_nobody_holds(fee_coin, w3):
         deploy.check_settlement_token(chain_io.at(w3, "IERC20Metadata", fee_coin.address))
 
 
+def test_civic_deploy_says_so_when_the_node_will_not_list_the_coins_transfers(
+    fee_coin, treasurer, w3, monkeypatch
+):
+    fee_coin.mint(treasurer, FACE, {"from": treasurer})
+
+    def refuse(*args, **kwargs):
+        raise ValueError("query returned more than 10000 results")
+
+    monkeypatch.setattr(w3.eth, "get_logs", refuse)
+    with pytest.raises(ConfigError, match="refused to list its recent transfers .* 10000 results"):
+        deploy.check_settlement_token(chain_io.at(w3, "IERC20Metadata", fee_coin.address))
+
+
 def test_fee_on_transfer_payout_would_reach_the_merchant_short_of_face_value(
     fee_coin, city, treasurer, alice, pharmacy, pharmacy_bank
 ):
