@@ -34,6 +34,9 @@ ZERO_ADDRESS = "0x" + "00" * 20
 ZERO32 = bytes(32)
 DAY = 24 * 60 * 60
 
+# Called with the receipt of the transaction a function sent (the CLI shows it).
+OnReceipt = Callable[[Receipt], None]
+
 STATUSES = ("None", "Live", "Retired")
 PROPOSAL_STATUSES = ("None", "Open", "Accepted", "Cancelled", "Completed")
 
@@ -105,6 +108,22 @@ def _event(receipt: Receipt, registry: Contract, name: str) -> list[Any]:
     ]
 
 
+def _new(
+    w3: Web3,
+    account: LocalAccount,
+    registry: Contract,
+    call: Any,
+    event: str,
+    on_receipt: OnReceipt | None,
+) -> Any:
+    """Send `call`, hand its receipt to `on_receipt`, and return the arguments of the `event`
+    it emitted (where the new parcel, proposal, lien or document id is)."""
+    receipt = chain.transact(w3, account, call)
+    if on_receipt:
+        on_receipt(receipt)
+    return _event(receipt, registry, event)[0]
+
+
 # --------------------------------------------------------------------------------------------
 # Deployment and roles
 # --------------------------------------------------------------------------------------------
@@ -160,13 +179,13 @@ def register(
     area: int,
     deed_hash: bytes,
     deed_uri: str = "",
+    on_receipt: OnReceipt | None = None,
 ) -> int:
     """Register a parcel (area in m²) and mint its title to `owner`; returns the parcel id."""
     call = registry.functions.register(
         owner, to_bytes32(cadastral_ref), geometry_hash, area, deed_hash, deed_uri
     )
-    receipt = chain.transact(w3, account, call)
-    return _event(receipt, registry, "ParcelRegistered")[0]["parcelId"]
+    return _new(w3, account, registry, call, "ParcelRegistered", on_receipt)["parcelId"]
 
 
 def propose_transfer(
@@ -180,6 +199,7 @@ def propose_transfer(
     price_ref: str | bytes = b"",
     expires_at: int | None = None,
     valid_for: int = 30 * DAY,
+    on_receipt: OnReceipt | None = None,
 ) -> int:
     """The owner proposes to sell to `buyer`; returns the proposal id.
 
@@ -191,8 +211,7 @@ def propose_transfer(
     call = registry.functions.proposeTransfer(
         parcel_id, buyer, to_bytes32(price_ref), deed_hash, expires_at
     )
-    receipt = chain.transact(w3, account, call)
-    return _event(receipt, registry, "TransferProposed")[0]["proposalId"]
+    return _new(w3, account, registry, call, "TransferProposed", on_receipt)["proposalId"]
 
 
 def accept_transfer(
@@ -237,11 +256,11 @@ def add_lien(
     *,
     amount_ref: str | bytes,
     document_hash: bytes,
+    on_receipt: OnReceipt | None = None,
 ) -> int:
     """The signing lender registers a lien on the parcel; returns the lien id."""
     call = registry.functions.addLien(parcel_id, to_bytes32(amount_ref), document_hash)
-    receipt = chain.transact(w3, account, call)
-    return _event(receipt, registry, "LienAdded")[0]["lienId"]
+    return _new(w3, account, registry, call, "LienAdded", on_receipt)["lienId"]
 
 
 def release_lien(w3: Web3, account: LocalAccount, registry: Contract, lien_id: int) -> Receipt:
@@ -283,11 +302,11 @@ def subdivide(
     registry: Contract,
     parcel_id: int,
     children: Sequence[ParcelSpec],
+    on_receipt: OnReceipt | None = None,
 ) -> list[int]:
     """A registrar splits the parcel into `children` (areas summing to its own); returns ids."""
     call = registry.functions.subdivide(parcel_id, [c.as_tuple() for c in children])
-    receipt = chain.transact(w3, account, call)
-    return list(_event(receipt, registry, "ParcelRetired")[0]["successorIds"])
+    return list(_new(w3, account, registry, call, "ParcelRetired", on_receipt)["successorIds"])
 
 
 def merge(
@@ -296,11 +315,11 @@ def merge(
     registry: Contract,
     parcel_ids: Sequence[int],
     merged: ParcelSpec,
+    on_receipt: OnReceipt | None = None,
 ) -> int:
     """A registrar merges parcels of one owner into `merged`; returns its id."""
     call = registry.functions.merge(list(parcel_ids), merged.as_tuple())
-    receipt = chain.transact(w3, account, call)
-    return _event(receipt, registry, "ParcelRegistered")[0]["parcelId"]
+    return _new(w3, account, registry, call, "ParcelRegistered", on_receipt)["parcelId"]
 
 
 def attach_document(
@@ -312,11 +331,11 @@ def attach_document(
     kind: str | bytes,
     document_hash: bytes,
     uri: str = "",
+    on_receipt: OnReceipt | None = None,
 ) -> int:
     """Attach a document (kind such as "survey", its hash, its URI); returns its index."""
     call = registry.functions.attachDocument(parcel_id, to_bytes32(kind), document_hash, uri)
-    receipt = chain.transact(w3, account, call)
-    return _event(receipt, registry, "DocumentAttached")[0]["index"]
+    return _new(w3, account, registry, call, "DocumentAttached", on_receipt)["index"]
 
 
 # --------------------------------------------------------------------------------------------

@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from eth_utils import event_abi_to_log_topic
-from web3.contract import Contract
 
 from civicledger import chain
 from civicledger import land as land_api
@@ -124,23 +122,20 @@ def register(
     deed_uri: str,
 ) -> None:
     """Register a parcel and mint its title to --owner (a registrar)."""
-    registry = session.registry
-    since = session.w3.eth.block_number + 1
+    sent: list[Receipt] = []
     parcel_id = land_api.register(
         session.w3,
         session.signer,
-        registry,
+        session.registry,
         owner=owner,
         cadastral_ref=ref,
         geometry_hash=geometry,
         area=area,
         deed_hash=deed,
         deed_uri=deed_uri,
+        on_receipt=sent.append,
     )
-    session.tx(
-        f"registered parcel {parcel_id}",
-        _receipt_of(session, registry, since, "ParcelRegistered", parcel_id),
-    )
+    session.tx(f"registered parcel {parcel_id}", *sent)
     session.say(f"parcel {parcel_id}: {ref}, {area:,} m², owner {owner}")
     session.done({"parcelId": parcel_id, "cadastralRef": ref, "owner": owner, "area": area})
 
@@ -167,23 +162,20 @@ def propose(
     session: Session, parcel_id: int, buyer: str, deed: bytes, price_ref: str | None, expires: str
 ) -> None:
     """The owner proposes to sell PARCEL to BUYER."""
-    registry = session.registry
     now = session.w3.eth.get_block("latest")["timestamp"]
-    since = session.w3.eth.block_number + 1
+    sent: list[Receipt] = []
     proposal_id = land_api.propose_transfer(
         session.w3,
         session.signer,
-        registry,
+        session.registry,
         parcel_id,
         buyer=buyer,
         deed_hash=deed,
         price_ref=price_ref or b"",
         expires_at=to_time(expires, now),
+        on_receipt=sent.append,
     )
-    session.tx(
-        f"proposal {proposal_id}: parcel {parcel_id} to {buyer}",
-        _receipt_of(session, registry, since, "TransferProposed", parcel_id, proposal_id),
-    )
+    session.tx(f"proposal {proposal_id}: parcel {parcel_id} to {buyer}", *sent)
     session.say(f"next: the buyer runs `civic land accept {proposal_id}`")
     session.done({"proposalId": proposal_id, "parcelId": parcel_id, "buyer": buyer})
 
@@ -235,20 +227,17 @@ def lien() -> None:
 )
 def lien_add(session: Session, parcel_id: int, amount_ref: str, document: bytes) -> None:
     """The signing lender registers a lien on PARCEL."""
-    registry = session.registry
-    since = session.w3.eth.block_number + 1
+    sent: list[Receipt] = []
     lien_id = land_api.add_lien(
         session.w3,
         session.signer,
-        registry,
+        session.registry,
         parcel_id,
         amount_ref=amount_ref,
         document_hash=document,
+        on_receipt=sent.append,
     )
-    session.tx(
-        f"lien {lien_id} on parcel {parcel_id}",
-        _receipt_of(session, registry, since, "LienAdded", parcel_id, lien_id),
-    )
+    session.tx(f"lien {lien_id} on parcel {parcel_id}", *sent)
     session.done({"lienId": lien_id, "parcelId": parcel_id})
 
 
@@ -337,16 +326,14 @@ def subdivide(
     session: Session, parcel_id: int, children: tuple[tuple[str, int, bytes, bytes], ...]
 ) -> None:
     """A registrar splits PARCEL into the --child parcels, owned by its owner."""
-    registry = session.registry
-    since = session.w3.eth.block_number + 1
     specs = [
         land_api.ParcelSpec(ref, geometry, area, deed) for ref, area, geometry, deed in children
     ]
-    child_ids = land_api.subdivide(session.w3, session.signer, registry, parcel_id, specs)
-    session.tx(
-        f"parcel {parcel_id} subdivided into {', '.join(map(str, child_ids))}",
-        _receipt_of(session, registry, since, "ParcelRetired", parcel_id),
+    sent: list[Receipt] = []
+    child_ids = land_api.subdivide(
+        session.w3, session.signer, session.registry, parcel_id, specs, on_receipt=sent.append
     )
+    session.tx(f"parcel {parcel_id} subdivided into {', '.join(map(str, child_ids))}", *sent)
     for child_id, (ref, area, _, _) in zip(child_ids, children, strict=True):
         session.say(f"parcel {child_id}: {ref}, {area:,} m²")
     session.done({"parcelId": parcel_id, "childIds": child_ids})
@@ -371,18 +358,16 @@ def merge(
     registry = session.registry
     if area is None:
         area = sum(land_api.parcel(registry, pid).area for pid in parcel_ids)
-    since = session.w3.eth.block_number + 1
+    sent: list[Receipt] = []
     merged_id = land_api.merge(
         session.w3,
         session.signer,
         registry,
         parcel_ids,
         land_api.ParcelSpec(ref, geometry, area, deed),
+        on_receipt=sent.append,
     )
-    session.tx(
-        f"parcels {', '.join(map(str, parcel_ids))} merged into parcel {merged_id}",
-        _receipt_of(session, registry, since, "ParcelRegistered", merged_id),
-    )
+    session.tx(f"parcels {', '.join(map(str, parcel_ids))} merged into parcel {merged_id}", *sent)
     session.say(f"parcel {merged_id}: {ref}, {area:,} m²")
     session.done({"mergedId": merged_id, "parcelIds": list(parcel_ids), "area": area})
 
@@ -395,29 +380,18 @@ def merge(
 @click.option("--uri", default="", help="Where the document can be read (kept in the event).")
 def document(session: Session, parcel_id: int, document: bytes, kind: str, uri: str) -> None:
     """Attach a document to PARCEL: FILE is hashed (or give its 0x hash)."""
-    registry = session.registry
-    since = session.w3.eth.block_number + 1
+    sent: list[Receipt] = []
     index = land_api.attach_document(
         session.w3,
         session.signer,
-        registry,
+        session.registry,
         parcel_id,
         kind=kind,
         document_hash=document,
         uri=uri,
+        on_receipt=sent.append,
     )
-    session.tx(
-        f"document {index} ({kind}) attached to parcel {parcel_id}",
-        _receipt_of(
-            session,
-            registry,
-            since,
-            "DocumentAttached",
-            parcel_id,
-            land_api.to_bytes32(kind),
-            document,
-        ),
-    )
+    session.tx(f"document {index} ({kind}) attached to parcel {parcel_id}", *sent)
     session.done({"parcelId": parcel_id, "index": index, "documentHash": document})
 
 
@@ -556,41 +530,6 @@ def _names(pairs: tuple[str, ...]) -> dict[str, str]:
 
 def _when(ts: int) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _topic(value: int | bytes) -> str:
-    raw = value if isinstance(value, bytes) else value.to_bytes(32, "big")
-    return "0x" + raw.hex()
-
-
-def _receipt_of(
-    session: Session, registry: Contract, since: int, event: str, *indexed: int | bytes
-) -> Receipt:
-    """The receipt of the transaction that just emitted `event` with these indexed arguments.
-
-    The package's functions that return a new id (parcel, proposal, lien…) do not hand back
-    their receipt; it is found again from the event they emitted, from block `since` on.
-    """
-    signature = event_abi_to_log_topic(getattr(registry.events, event)().abi)
-    logs = session.w3.eth.get_logs(
-        {
-            "address": registry.address,
-            "fromBlock": since,
-            "toBlock": "latest",
-            "topics": ["0x" + bytes(signature).hex(), *map(_topic, indexed)],
-        }
-    )
-    if not logs:
-        raise CivicError(f"no {event} event found from block {since} on {registry.address}")
-    raw = session.w3.eth.get_transaction_receipt(logs[-1]["transactionHash"])
-    return Receipt(
-        tx_hash="0x" + bytes(raw["transactionHash"]).hex(),
-        block_number=raw["blockNumber"],
-        gas_used=raw["gasUsed"],
-        contract_address=None,
-        logs=raw["logs"],
-        raw=raw,
-    )
 
 
 COMMANDS = [land]
