@@ -36,7 +36,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import requests
 
@@ -360,15 +360,36 @@ class Explorer(Protocol):
 
 
 @dataclass
-class Etherscan:
+class _Publisher:
+    """What every explorer client shares: its HTTP session, its polling, the outcome's shape."""
+
+    http: Http = field(default_factory=Http, kw_only=True)
+    polling: Polling = field(default_factory=Polling, kw_only=True)
+    name: ClassVar[str]
+
+    def _link(self, contract: ExportedContract) -> str | None:
+        raise NotImplementedError
+
+    def _outcome(self, contract: ExportedContract, status: str, detail: str = "") -> Outcome:
+        return Outcome(contract.name, contract.address, status, detail, link=self._link(contract))
+
+    def _poll(
+        self, contract: ExportedContract, check: Callable[[], Outcome | None], gave_up: str
+    ) -> Outcome:
+        """`check` until it has an outcome; after the polling's limit, FAILED with `gave_up`."""
+        return _poll(
+            check, self.polling, self.http.sleep, lambda: self._outcome(contract, FAILED, gave_up)
+        )
+
+
+@dataclass
+class Etherscan(_Publisher):
     """Etherscan API v2: submit standard JSON, then poll `checkverifystatus` with the GUID."""
 
     chain_id: int
     api_key: str
     api_url: str = ETHERSCAN_API
-    http: Http = field(default_factory=Http)
-    polling: Polling = field(default_factory=Polling)
-    name: str = "etherscan"
+    name: ClassVar[str] = "etherscan"
 
     def publish(self, contract: ExportedContract) -> Outcome:
         args = contract.bare_constructor_args
@@ -425,27 +446,16 @@ class Etherscan:
                 return self._outcome(contract, ALREADY_VERIFIED)
             return self._outcome(contract, FAILED, result or f"HTTP {response.status_code}")
 
-        return _poll(
+        return self._poll(
+            contract,
             check,
-            self.polling,
-            self.http.sleep,
-            lambda: self._outcome(
-                contract,
-                FAILED,
-                f"still pending after {self.polling.max_wait:g} s (guid {guid}); "
-                "check the explorer later",
-            ),
+            f"still pending after {self.polling.max_wait:g} s (guid {guid}); "
+            "check the explorer later",
         )
 
-    def _outcome(self, contract: ExportedContract, status: str, detail: str = "") -> Outcome:
+    def _link(self, contract: ExportedContract) -> str | None:
         site = ETHERSCAN_CHAINS.get(self.chain_id)
-        return Outcome(
-            contract.name,
-            contract.address,
-            status,
-            detail,
-            link=f"{site}/address/{contract.address}#code" if site else None,
-        )
+        return f"{site}/address/{contract.address}#code" if site else None
 
 
 def _etherscan_limited(response: requests.Response) -> bool:
@@ -458,13 +468,11 @@ def _etherscan_limited(response: requests.Response) -> bool:
 
 
 @dataclass
-class Blockscout:
+class Blockscout(_Publisher):
     """Blockscout REST API v2: submit standard JSON as a file, then poll the contract."""
 
     base_url: str
-    http: Http = field(default_factory=Http)
-    polling: Polling = field(default_factory=Polling)
-    name: str = "blockscout"
+    name: ClassVar[str] = "blockscout"
 
     def publish(self, contract: ExportedContract) -> Outcome:
         form = {
@@ -511,37 +519,24 @@ class Blockscout:
                 contract, VERIFIED, "partial match (metadata differs)" if partial else ""
             )
 
-        return _poll(
+        return self._poll(
+            contract,
             check,
-            self.polling,
-            self.http.sleep,
-            lambda: self._outcome(
-                contract,
-                FAILED,
-                f"not verified after {self.polling.max_wait:g} s; Blockscout reports why only "
-                f"over its websocket (topic addresses:{contract.address}): see the explorer page",
-            ),
+            f"not verified after {self.polling.max_wait:g} s; Blockscout reports why only "
+            f"over its websocket (topic addresses:{contract.address}): see the explorer page",
         )
 
-    def _outcome(self, contract: ExportedContract, status: str, detail: str = "") -> Outcome:
-        return Outcome(
-            contract.name,
-            contract.address,
-            status,
-            detail,
-            link=f"{self.base_url}/address/{contract.address}?tab=contract",
-        )
+    def _link(self, contract: ExportedContract) -> str | None:
+        return f"{self.base_url}/address/{contract.address}?tab=contract"
 
 
 @dataclass
-class Sourcify:
+class Sourcify(_Publisher):
     """Sourcify API v2: submit standard JSON, then poll the verification job."""
 
     chain_id: int
     api_url: str = SOURCIFY_API
-    http: Http = field(default_factory=Http)
-    polling: Polling = field(default_factory=Polling)
-    name: str = "sourcify"
+    name: ClassVar[str] = "sourcify"
 
     def publish(self, contract: ExportedContract) -> Outcome:
         request: dict[str, Any] = {
@@ -579,27 +574,18 @@ class Sourcify:
                 return self._outcome(contract, VERIFIED, "partial match (metadata differs)")
             return self._outcome(contract, FAILED, f"job {job} finished without a match")
 
-        return _poll(
+        return self._poll(
+            contract,
             check,
-            self.polling,
-            self.http.sleep,
-            lambda: self._outcome(
-                contract,
-                FAILED,
-                f"job {job} not finished after {self.polling.max_wait:g} s; "
-                f"ask later at {self.api_url}/v2/verify/{job}",
-            ),
+            f"job {job} not finished after {self.polling.max_wait:g} s; "
+            f"ask later at {self.api_url}/v2/verify/{job}",
         )
 
-    def _outcome(self, contract: ExportedContract, status: str, detail: str = "") -> Outcome:
-        link = f"{SOURCIFY_REPO}/{self.chain_id}/{contract.address}"
-        return Outcome(
-            contract.name,
-            contract.address,
-            status,
-            detail,
-            link=link if self.api_url == SOURCIFY_API else None,
-        )
+    def _link(self, contract: ExportedContract) -> str | None:
+        # The public repository's page, only for the public instance.
+        if self.api_url != SOURCIFY_API:
+            return None
+        return f"{SOURCIFY_REPO}/{self.chain_id}/{contract.address}"
 
 
 def _sourcify_error(body: dict[str, Any], response: requests.Response) -> str:
@@ -647,16 +633,18 @@ def explorer_for(
             )
         if api_url is None and chain_id not in ETHERSCAN_CHAINS:
             raise _unknown_chain(name, chain_id)
-        return Etherscan(chain_id, key.strip(), api_url or ETHERSCAN_API, http, polling)
+        return Etherscan(
+            chain_id, key.strip(), api_url or ETHERSCAN_API, http=http, polling=polling
+        )
     if name == "blockscout":
         base = api_url or BLOCKSCOUT_URLS.get(chain_id)
         if base is None:
             raise _unknown_chain(name, chain_id, "the Blockscout instance's URL")
-        return Blockscout(base, http, polling)
+        return Blockscout(base, http=http, polling=polling)
     if name == "sourcify":
         if api_url is None and chain_id not in SOURCIFY_CHAINS:
             raise _unknown_chain(name, chain_id, "a Sourcify server's URL")
-        return Sourcify(chain_id, api_url or SOURCIFY_API, http, polling)
+        return Sourcify(chain_id, api_url or SOURCIFY_API, http=http, polling=polling)
     raise ConfigError(f"unknown explorer '{name}': choose one of {', '.join(EXPLORERS)}")
 
 
