@@ -47,8 +47,9 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_configure(config):
-    """Run the suite on a Ganache of its own, on a free port: Brownie would otherwise attach to
-    any node already listening on the configured port (another project's, another run's)."""
+    """Run the suite on a chain of its own (Ganache, or Anvil), on a free port: Brownie would
+    otherwise attach to any node already listening on the configured port (another project's,
+    another run's). Under `make test`'s parallel workers, each worker picks its own."""
     from brownie._config import CONFIG
 
     for network_id in ("development", "anvil"):
