@@ -13,6 +13,7 @@ from web3.contract import Contract
 
 from civicledger import artifacts, chain, land
 from civicledger.errors import ConfigError, LiveChainRefused
+from civicledger.logs import ERC20_TRANSFER_TOPIC
 from civicledger.manifest import Manifest, deploy_once, is_deployed
 
 OnReceipt = Callable[[str, chain.Receipt], None]
@@ -123,7 +124,6 @@ FEE_PROBE_RECIPIENT = Web3.to_checksum_address(keccak(text="civicledger fee prob
 # How far back `check_transfer_fee` looks for accounts holding the stablecoin, and how many.
 FEE_PROBE_BLOCKS = 5_000
 FEE_PROBE_HOLDERS = 10
-_TRANSFER_TOPIC = "0x" + keccak(text="Transfer(address,address,uint256)").hex()
 
 
 def check_transfer_fee(token: Contract) -> None:
@@ -180,7 +180,7 @@ def _recent_holders(w3: Web3, token: Contract) -> list[tuple[str, int]]:
     head = w3.eth.block_number
     refusal = None
     for span in (100, FEE_PROBE_BLOCKS):
-        query = {"address": token.address, "topics": [_TRANSFER_TOPIC]}
+        query = {"address": token.address, "topics": [ERC20_TRANSFER_TOPIC]}
         try:
             logs = w3.eth.get_logs({**query, "fromBlock": max(0, head - span), "toBlock": head})
         except Exception as exc:  # noqa: BLE001 - a range or result size the provider refuses

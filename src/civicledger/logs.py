@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from eth_utils import keccak
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.datastructures import AttributeDict
@@ -12,6 +13,7 @@ from web3.datastructures import AttributeDict
 from civicledger.errors import CivicError
 
 DEFAULT_LOG_CHUNK = 10_000  # blocks per eth_getLogs: the range most providers allow
+ERC20_TRANSFER_TOPIC = "0x" + keccak(text="Transfer(address,address,uint256)").hex()
 
 
 def logs_in_chunks(

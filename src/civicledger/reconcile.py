@@ -47,17 +47,16 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from eth_utils import event_abi_to_log_topic, keccak
+from eth_utils import event_abi_to_log_topic
 from web3 import Web3
 from web3.contract import Contract
 
 from civicledger import land
 from civicledger.errors import CivicError
-from civicledger.logs import DEFAULT_LOG_CHUNK, as_log, logs_in_chunks
+from civicledger.logs import DEFAULT_LOG_CHUNK, ERC20_TRANSFER_TOPIC, as_log, logs_in_chunks
 
 ZERO = "0x" + "00" * 20
 CACHE_VERSION = 1
-_ERC20_TRANSFER = "0x" + keccak(text="Transfer(address,address,uint256)").hex()
 
 # Row names, in the order the table shows them; TOKENS rows count tokens, MONEY rows
 # settlement-token units.
@@ -562,7 +561,7 @@ def reconcile(
     )
     ledger = token_ledger(decode(token, read(token.address, token_block)))
     to_token = "0x" + bytes(12).hex() + token.address[2:].lower()
-    inflow_logs = read(stablecoin.address, token_block, [_ERC20_TRANSFER, None, to_token])
+    inflow_logs = read(stablecoin.address, token_block, [ERC20_TRANSFER_TOPIC, None, to_token])
     registry_events = (
         decode(registry, read(registry.address, registry_block or 0)) if registry else []
     )
