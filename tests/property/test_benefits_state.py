@@ -16,14 +16,13 @@ from brownie.test import strategy
 
 from civicledger import payments
 from civicledger.benefits import MerchantCategory, bits
-from civicledger.roles import role_id
 from tests.brownie_compat import state_machine
+from tests.unit.benefits.conftest import GRACE, benefit_token_on
 
 FACES = [10_000_000, 3_000_000]
 BUDGETS = [200, 500]
 FUNDED = [200 * FACES[0], 100 * FACES[1]]  # the second program is bound by its escrow
 CAP = [25, 0]
-GRACE = 7 * 86400
 DAY = 86400
 
 
@@ -249,13 +248,8 @@ class BenefitsMachine:
 
 
 @pytest.fixture(scope="module")
-def setup_benefits(BenefitToken, stablecoin, city, treasurer, grocer):
-    token = BenefitToken.deploy(city, stablecoin, GRACE, {"from": city})
-    for role in ("PROGRAM_MANAGER_ROLE", "MERCHANT_MANAGER_ROLE", "DISTRIBUTOR_ROLE"):
-        token.grantRole(role_id(role), city, {"from": city})
-    token.grantRole(role_id("TREASURER_ROLE"), treasurer, {"from": city})
-    stablecoin.mint(treasurer, 10**15, {"from": city})
-    stablecoin.approve(token, 2**256 - 1, {"from": treasurer})
+def setup_benefits(stablecoin, city, treasurer, grocer):
+    token = benefit_token_on(stablecoin, city, treasurer, minter=city)
     token.onboardMerchant(grocer, MerchantCategory.GROCERY, 1, grocer, {"from": city})
     now = chain.time()
     programs = []

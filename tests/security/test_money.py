@@ -3,7 +3,6 @@ that still backs tokens; and stablecoins that are not the 6-decimal, plain ERC-2
 
 import pytest
 from brownie import (
-    BenefitToken,
     EighteenDecimalStablecoin,
     FeeOnTransferStablecoin,
     NoReturnStablecoin,
@@ -14,10 +13,9 @@ from civicledger import chain as chain_io
 from civicledger import deploy
 from civicledger.benefits import MerchantCategory
 from civicledger.errors import ConfigError
-from civicledger.roles import role_id
 from tests.conftest import ANY
 
-from ..unit.benefits.conftest import DAY, FACE, GRACE, NORTH, program_config
+from ..unit.benefits.conftest import DAY, FACE, GRACE, NORTH, benefit_token_on, program_config
 from .conftest import authorization, sign_typed
 
 
@@ -186,13 +184,7 @@ def test_escrow_backing_merchant_receivables_cannot_be_withdrawn_after_a_pause_a
 
 
 def _token_on(coin, city, treasurer):
-    token = BenefitToken.deploy(city, coin, GRACE, {"from": city})
-    for role in ("PROGRAM_MANAGER_ROLE", "MERCHANT_MANAGER_ROLE", "DISTRIBUTOR_ROLE"):
-        token.grantRole(role_id(role), city, {"from": city})
-    token.grantRole(role_id("TREASURER_ROLE"), treasurer, {"from": city})
-    coin.mint(treasurer, 10**30, {"from": treasurer})
-    coin.approve(token, 2**256 - 1, {"from": treasurer})
-    return token
+    return benefit_token_on(coin, city, treasurer, funds=10**30)
 
 
 @pytest.fixture(scope="module")

@@ -3,12 +3,12 @@ receiver hook, or a stablecoin that calls its recipient) and calls back in must 
 the reentrancy lock, and nothing of the outer call may stick."""
 
 import pytest
-from brownie import BenefitToken, HookStablecoin, Reenterer, ReentrantReceiver
+from brownie import HookStablecoin, Reenterer, ReentrantReceiver
 
 from civicledger.benefits import MerchantCategory
 from civicledger.roles import role_id
 
-from ..unit.benefits.conftest import FACE, GRACE, NORTH, program_config
+from ..unit.benefits.conftest import FACE, NORTH, benefit_token_on, program_config
 from .conftest import authorization, sign_typed
 
 BATCH = b"reentry".ljust(32, b"\0")
@@ -22,13 +22,7 @@ def hook_coin(city):
 @pytest.fixture(scope="module")
 def hooked(city, treasurer, hook_coin):
     """A benefit token settling in a stablecoin that calls its recipients back."""
-    token = BenefitToken.deploy(city, hook_coin, GRACE, {"from": city})
-    for role in ("PROGRAM_MANAGER_ROLE", "MERCHANT_MANAGER_ROLE", "DISTRIBUTOR_ROLE"):
-        token.grantRole(role_id(role), city, {"from": city})
-    token.grantRole(role_id("TREASURER_ROLE"), treasurer, {"from": city})
-    hook_coin.mint(treasurer, 10**12, {"from": treasurer})
-    hook_coin.approve(token, 2**256 - 1, {"from": treasurer})
-    return token
+    return benefit_token_on(hook_coin, city, treasurer, funds=10**12)
 
 
 @pytest.fixture(scope="module")

@@ -17,20 +17,23 @@ DAY = 86400
 _batch_numbers = itertools.count()
 
 
-@pytest.fixture(scope="module")
-def benefit(city, treasurer, stablecoin):
-    token = BenefitToken.deploy(city, stablecoin, GRACE, {"from": city})
-    for role in (
-        "PROGRAM_MANAGER_ROLE",
-        "MERCHANT_MANAGER_ROLE",
-        "DISTRIBUTOR_ROLE",
-        "PAUSER_ROLE",
-    ):
+def benefit_token_on(coin, city, treasurer, *, funds=10**15, minter=None, pauser=False):
+    """A BenefitToken settling in `coin`: the city runs programs, merchants and distribution
+    (and pauses, with `pauser`), the treasurer holds `funds` of the coin (minted by `minter`,
+    the treasurer itself for the test coins anyone may mint) and lets the token draw on it."""
+    token = BenefitToken.deploy(city, coin, GRACE, {"from": city})
+    staff = ["PROGRAM_MANAGER_ROLE", "MERCHANT_MANAGER_ROLE", "DISTRIBUTOR_ROLE"]
+    for role in staff + (["PAUSER_ROLE"] if pauser else []):
         token.grantRole(role_id(role), city, {"from": city})
     token.grantRole(role_id("TREASURER_ROLE"), treasurer, {"from": city})
-    stablecoin.mint(treasurer, 10**15, {"from": city})
-    stablecoin.approve(token, 2**256 - 1, {"from": treasurer})
+    coin.mint(treasurer, funds, {"from": minter or treasurer})
+    coin.approve(token, 2**256 - 1, {"from": treasurer})
     return token
+
+
+@pytest.fixture(scope="module")
+def benefit(city, treasurer, stablecoin):
+    return benefit_token_on(stablecoin, city, treasurer, minter=city, pauser=True)
 
 
 @pytest.fixture(scope="module")
