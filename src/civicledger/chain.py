@@ -240,10 +240,11 @@ def _send(w3: Web3, account: LocalAccount, tx: dict[str, Any], estimate: Any) ->
         w3.eth.send_raw_transaction(signed.raw_transaction)
     except (ValueError, Web3Exception) as exc:
         # A lost answer was asked again: the node may already hold this very transaction.
-        if not _node_has(w3, tx_hash):
+        if not node_has(w3, tx_hash):
+            message = _rpc_message(exc)
             raise TransactionFailed(
-                f"the node refused the transaction (nonce {tx['nonce']}): {_rpc_message(exc)}"
-                + _refusal_hint(_rpc_message(exc))
+                f"the node refused the transaction (nonce {tx['nonce']}): {message}"
+                + refusal_hint(message, tx["nonce"])
             ) from None
     receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120)
     if receipt["status"] != 1:
@@ -260,8 +261,11 @@ def _send(w3: Web3, account: LocalAccount, tx: dict[str, Any], estimate: Any) ->
     )
 
 
-def _node_has(w3: Web3, tx_hash: bytes) -> bool:
-    response = w3.provider.make_request("eth_getTransactionByHash", ["0x" + bytes(tx_hash).hex()])
+def node_has(w3: Web3, tx_hash: bytes | str) -> bool:
+    """Whether the node holds this transaction (pending or mined): a broadcast whose answer was
+    lost and that was refused when asked again may have gone through the first time."""
+    tx_hash = tx_hash if isinstance(tx_hash, str) else "0x" + bytes(tx_hash).hex()
+    response = w3.provider.make_request("eth_getTransactionByHash", [tx_hash])
     return bool(response.get("result"))
 
 
@@ -272,12 +276,16 @@ def _rpc_message(exc: Exception) -> str:
     return str(first).splitlines()[0] if str(first) else type(exc).__name__
 
 
-def _refusal_hint(message: str) -> str:
+def refusal_hint(message: str, nonce: int) -> str:
+    """What to do about a node's refusal of a signed transaction, when it says."""
     lower = message.lower()
     if "insufficient funds" in lower:
-        return "; the account has too little ETH for gas: send it some"
+        return "; the account has too little ETH for gas: send it some and run again"
     if "nonce" in lower:
-        return "; another transaction from this account went out meanwhile: run again"
+        return (
+            f"; nonce {nonce} is taken (another transaction from this account went out "
+            "meanwhile?): nothing more was sent, run again"
+        )
     return ""
 
 

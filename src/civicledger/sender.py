@@ -18,6 +18,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 from web3 import Web3
 
+from civicledger import chain
 from civicledger.errors import TransactionFailed
 
 # A replacement must raise both fees by at least 10 % (geth's txpool rule); 25 % clears it on
@@ -154,23 +155,12 @@ class PipelinedSender:
                 return
             if "nonce too low" in message and len(item.hashes) > 1:
                 return  # an earlier version of this transaction was mined meanwhile
-            # A broadcast asked again after a lost answer: the node may hold this very one.
-            known = self.w3.provider.make_request("eth_getTransactionByHash", [tx_hash])
-            if known.get("result"):
+            if chain.node_has(self.w3, tx_hash):
                 return
-            hint = (
-                ": the account has too little ETH for gas; send it some and run again"
-                if "insufficient funds" in message
-                else (
-                    f": nonce {item.nonce} is taken (another transaction from this account "
-                    "went out meanwhile?); nothing more was sent, run again"
-                    if "nonce" in message
-                    else ""
-                )
-            )
+            text = str(exc.error.get("message", ""))
             raise RpcError(
                 "eth_sendRawTransaction",
-                {**exc.error, "message": exc.error.get("message", "") + hint},
+                {**exc.error, "message": text + chain.refusal_hint(text, item.nonce)},
             ) from None
 
     def _replace(self, item: InFlight) -> None:
